@@ -1,0 +1,5 @@
+//! The words of EMAS (see DOMAIN.md) as types. Parsing happens here, once: the rest of the
+//! application only ever holds valid values. This crate does no I/O.
+
+pub mod access;
+pub mod regions;

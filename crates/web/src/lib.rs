@@ -1,0 +1,1 @@
+//! The EMAS web application.
