@@ -2,4 +2,9 @@
 //! application only ever holds valid values. This crate does no I/O.
 
 pub mod access;
+pub mod address;
+pub mod date;
+pub mod name;
+pub mod nik;
+pub mod phone;
 pub mod regions;
