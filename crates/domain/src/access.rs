@@ -271,7 +271,16 @@ mod tests {
         for good in ["36", "36.04", "36.04.01", "36.04.01.2001"] {
             assert!(RegionCode::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", "3", "36.4", "36.04.1", "36.04.01.201", "36.04.01.2001.1", "ab", "36..04"] {
+        for bad in [
+            "",
+            "3",
+            "36.4",
+            "36.04.1",
+            "36.04.01.201",
+            "36.04.01.2001.1",
+            "ab",
+            "36..04",
+        ] {
             assert!(RegionCode::parse(bad).is_err(), "{bad}");
         }
     }
@@ -292,8 +301,14 @@ mod tests {
         let serang = Scope::parse("36.04").expect("regency scope");
         assert!(serang.covers(&code("36.04.01.2001")));
         assert!(serang.covers(&code("36.04")));
-        assert!(!serang.covers(&code("36.73.01")), "Kota Serang is another city");
-        assert!(!serang.covers(&code("36.40")), "a prefix is not containment");
+        assert!(
+            !serang.covers(&code("36.73.01")),
+            "Kota Serang is another city"
+        );
+        assert!(
+            !serang.covers(&code("36.40")),
+            "a prefix is not containment"
+        );
         assert!(Scope::National.covers(&code("11.01")));
         assert!(Scope::parse("36").expect("province").includes(&serang));
         assert!(!serang.includes(&Scope::National));

@@ -78,13 +78,23 @@ mod tests {
     #[test]
     fn the_embedded_table_parses_and_holds_banten() {
         let regions = Regions::reference();
-        assert_eq!(regions.get(&code("36")).map(|r| r.name.as_str()), Some("Banten"));
+        assert_eq!(
+            regions.get(&code("36")).map(|r| r.name.as_str()),
+            Some("Banten")
+        );
         assert_eq!(
             regions.get(&code("36.04")).map(|r| r.name.as_str()),
             Some("Kabupaten Serang")
         );
-        assert_eq!(regions.children(&code("36")).count(), 8, "Banten has 8 regencies and cities");
-        assert!(regions.children(&code("36.04.05")).count() > 5, "Kramatwatu has villages");
+        assert_eq!(
+            regions.children(&code("36")).count(),
+            8,
+            "Banten has 8 regencies and cities"
+        );
+        assert!(
+            regions.children(&code("36.04.05")).count() > 5,
+            "Kramatwatu has villages"
+        );
         assert!(regions.get(&code("99.99")).is_none());
     }
 }
