@@ -45,7 +45,7 @@ impl Default for Settings {
             threshold: DEFAULT_THRESHOLD,
             floor: 0.01,
             seed: 42,
-            max_block: 400,
+            max_block: 100,
             u_sample: 1_000_000,
             em_iterations: 40,
             today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a valid date"),
@@ -209,14 +209,8 @@ pub fn run(
             );
             let table = count_table(&blocks, &pairs, &patterns);
             let labelled = label_patterns(d, labels, &active);
-            let (m, lambda, training) = train(
-                &table,
-                &active,
-                &rules,
-                &u,
-                &labelled,
-                settings.em_iterations,
-            );
+            let (m, ub, lambda, training) =
+                train(&table, &active, &u, &labelled, settings.em_iterations);
             stats.training = Some(training);
             let model = Model {
                 format: 1,
@@ -227,7 +221,8 @@ pub fn run(
                     .map(|&c| Params {
                         comparison: c,
                         m: m[c.index()].clone(),
-                        u: u[c.index()].clone(),
+                        u: ub[c.index()].clone(),
+                        u_random: u[c.index()].clone(),
                     })
                     .collect(),
                 rules: rules.clone(),
@@ -236,8 +231,7 @@ pub fn run(
             };
             if !labels.is_empty() {
                 let without = {
-                    let (m0, l0, _) =
-                        train(&table, &active, &rules, &u, &[], settings.em_iterations);
+                    let (m0, u0, l0, _) = train(&table, &active, &u, &[], settings.em_iterations);
                     Model {
                         lambda: l0,
                         params: active
@@ -245,7 +239,8 @@ pub fn run(
                             .map(|&c| Params {
                                 comparison: c,
                                 m: m0[c.index()].clone(),
-                                u: u[c.index()].clone(),
+                                u: u0[c.index()].clone(),
+                                u_random: u[c.index()].clone(),
                             })
                             .collect(),
                         ..model.clone()

@@ -1,9 +1,10 @@
 //! The Fellegi–Sunter model: per comparison level, m = P(level | same person) and
-//! u = P(level | different people), and the prior λ = P(same) among blocked pairs. u comes from
-//! random pairs; m and λ from expectation–maximisation over counts of comparison vectors (never
-//! per-pair objects), learnt per blocking rule with the rule's own comparisons held out, as a
-//! rule biases exactly those. A match weight is log2 of the odds; it is the prior plus one
-//! term per comparison, which is what an explanation shows.
+//! u = P(level | different people), and the prior λ = P(same) among blocked pairs. u starts
+//! from random pairs; m, u and λ are then fitted by expectation–maximisation over counts of
+//! comparison vectors (never per-pair objects) of the blocked pairs, since blocked non-matches
+//! agree far more often than random ones. The random-pair u stays in the model as the base of
+//! term-frequency adjustment. A match weight is log2 of the odds; it is the prior plus one term
+//! per comparison, which is what an explanation shows.
 
 use std::collections::HashMap;
 
@@ -27,8 +28,12 @@ pub enum LinkType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     pub comparison: Comparison,
+    /// P(level | same person).
     pub m: Vec<f64>,
+    /// P(level | different people), among the pairs blocking puts up.
     pub u: Vec<f64>,
+    /// P(level | two random records): the base of term-frequency adjustment.
+    pub u_random: Vec<f64>,
 }
 
 /// A trained model: saved with `--save-model`, loaded with `--model`, so later batches are
@@ -143,58 +148,51 @@ fn initial_m(c: Comparison) -> Vec<f64> {
     m
 }
 
-struct EmResult {
-    m: Vec<Vec<f64>>,
-    lambda: f64,
-    matches: f64,
-}
-
 /// EM with u fixed. `rows` are (vector, count); comparisons in `held` are neither used nor
 /// learnt. Returns m for all comparisons (held ones unchanged) and λ.
-/// What stays the same across the EM runs of one training.
-struct Fixed<'a> {
-    active: &'a [Comparison],
-    u: &'a [Vec<f64>],
-    iterations: usize,
+/// What training learnt, for the report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Training {
+    pub lambda: f64,
+    pub expected_matches: f64,
 }
 
-fn em(
-    f: &Fixed<'_>,
+/// EM with both m and u free, over the blocked pairs (each counted once). The non-matches
+/// that blocking brings together agree far more often than random pairs do (they share a
+/// name, a birth date, a village), so u is learnt on them too: with u held at its random-pair
+/// value, EM would explain that agreement by calling them matches. u from random pairs is the
+/// starting point and stays in the model for term-frequency adjustment.
+fn em_free(
     rows: &[(u64, u64)],
-    held: &[Comparison],
+    active: &[Comparison],
     m0: &[Vec<f64>],
+    u0: &[Vec<f64>],
     lambda0: f64,
-    fix_m: bool,
-) -> EmResult {
-    let (active, u, iterations) = (f.active, f.u, f.iterations);
-    let mut m = m0.to_vec();
-    let mut lambda = lambda0;
-    let learn: Vec<Comparison> = active
-        .iter()
-        .copied()
-        .filter(|c| !held.contains(c))
-        .collect();
-    let mut matches = 0.0;
+    iterations: usize,
+) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, f64) {
+    let (mut m, mut u, mut lambda) = (m0.to_vec(), u0.to_vec(), lambda0);
     for _ in 0..iterations {
-        let mut num: Vec<Vec<f64>> = m.iter().map(|v| vec![0.0; v.len()]).collect();
+        let mut num_m: Vec<Vec<f64>> = m.iter().map(|v| vec![0.0; v.len()]).collect();
+        let mut num_u = num_m.clone();
         let (mut sum_p, mut total) = (0.0, 0.0);
         let prior = (lambda / (1.0 - lambda)).ln();
         for &(pattern, count) in rows {
             let mut lr = prior;
-            for &c in &learn {
+            for &c in active {
                 let l = level_of(pattern, c.index());
                 if l != NULL {
                     lr += (m[c.index()][l as usize] / u[c.index()][l as usize]).ln();
                 }
             }
+            let n = count as f64;
             let p = 1.0 / (1.0 + (-lr).exp());
-            let w = p * count as f64;
-            sum_p += w;
-            total += count as f64;
-            for &c in &learn {
+            sum_p += p * n;
+            total += n;
+            for &c in active {
                 let l = level_of(pattern, c.index());
                 if l != NULL {
-                    num[c.index()][l as usize] += w;
+                    num_m[c.index()][l as usize] += p * n;
+                    num_u[c.index()][l as usize] += (1.0 - p) * n;
                 }
             }
         }
@@ -204,19 +202,18 @@ fn em(
         let new_lambda = (sum_p / total).clamp(1e-9, 1.0 - 1e-9);
         let mut change = (new_lambda - lambda).abs();
         lambda = new_lambda;
-        matches = sum_p;
-        if !fix_m {
-            for &c in &learn {
+        for &c in active {
+            for (target, num) in [(&mut m, &num_m), (&mut u, &num_u)] {
                 let s: f64 = num[c.index()].iter().sum();
                 if s <= 0.0 {
                     continue;
                 }
-                let n = num[c.index()].len() as f64;
+                let k = num[c.index()].len() as f64;
                 for (l, x) in num[c.index()].iter().enumerate() {
-                    // A floor keeps every level possible for a match (no infinite weights).
-                    let v = (x + 1e-3) / (s + 1e-3 * n);
-                    change = change.max((v - m[c.index()][l]).abs());
-                    m[c.index()][l] = v;
+                    // A floor keeps every level possible in both classes (no infinite weights).
+                    let v = (x + 1e-3) / (s + 1e-3 * k);
+                    change = change.max((v - target[c.index()][l]).abs());
+                    target[c.index()][l] = v;
                 }
             }
         }
@@ -224,100 +221,66 @@ fn em(
             break;
         }
     }
-    EmResult { m, lambda, matches }
+    (m, u, lambda)
 }
 
-/// What training learnt, for the report.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Training {
-    pub em_rules: Vec<(String, f64)>,
-    pub lambda: f64,
-}
-
-/// Estimates m and λ from the count table.
+/// Estimates m, the u of blocked pairs, and λ from the count table; labelled pairs then pull
+/// m toward what the labelled matches look like.
 pub fn train(
     table: &Table,
     active: &[Comparison],
-    rules: &[Rule],
-    u: &[Vec<f64>],
+    u_random: &[Vec<f64>],
     labelled: &[(u64, bool)],
     iterations: usize,
-) -> (Vec<Vec<f64>>, f64, Training) {
-    let fixed = Fixed {
-        active,
-        u,
-        iterations,
-    };
+) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, f64, Training) {
     let m0: Vec<Vec<f64>> = Comparison::ALL.iter().map(|&c| initial_m(c)).collect();
     let first: Vec<(u64, u64)> = table.iter().filter(|r| r.2).map(|r| (r.0, r.3)).collect();
-    let global = em(&fixed, &first, &[], &m0, 1e-3, false);
-    let mut sum: Vec<Vec<f64>> = m0.iter().map(|v| vec![0.0; v.len()]).collect();
-    let mut weight = vec![0.0; Comparison::ALL.len()];
-    let mut report = Training::default();
-    for (ri, rule) in rules.iter().enumerate() {
-        let rows: Vec<(u64, u64)> = table
-            .iter()
-            .filter(|r| r.1 as usize == ri)
-            .map(|r| (r.0, r.3))
-            .collect();
-        if rows.iter().map(|r| r.1).sum::<u64>() < 50 {
-            continue;
-        }
-        let res = em(
-            &fixed,
-            &rows,
-            rule.comparisons(),
-            &global.m,
-            global.lambda,
-            false,
-        );
-        report.em_rules.push((rule.name().to_owned(), res.matches));
-        for &c in active {
-            if rule.comparisons().contains(&c) {
+    let (mut m, mut u, mut lambda) = em_free(&first, active, &m0, u_random, 0.05, iterations);
+    // Labels: pairs people decided on count as known matches and non-matches, added to the
+    // class counts with the weight of many unlabelled pairs (they are certain).
+    if !labelled.is_empty() {
+        let expected_matches = lambda * first.iter().map(|r| r.1 as f64).sum::<f64>();
+        let expected_non = (1.0 - lambda) * first.iter().map(|r| r.1 as f64).sum::<f64>();
+        for (same, target, mass) in [
+            (true, &mut m, expected_matches),
+            (false, &mut u, expected_non),
+        ] {
+            let patterns: Vec<u64> = labelled
+                .iter()
+                .filter(|l| l.1 == same)
+                .map(|l| l.0)
+                .collect();
+            if patterns.is_empty() {
                 continue;
             }
-            for (l, v) in res.m[c.index()].iter().enumerate() {
-                sum[c.index()][l] += v * res.matches;
-            }
-            weight[c.index()] += res.matches;
-        }
-    }
-    let mut m = global.m.clone();
-    for &c in active {
-        if weight[c.index()] > 0.0 {
-            m[c.index()] = sum[c.index()]
-                .iter()
-                .map(|x| x / weight[c.index()])
-                .collect();
-        }
-    }
-    // Labels: pairs people decided on count as known matches and non-matches; matches move m
-    // toward what real matches look like (weighted as many unlabelled matches as EM found).
-    let same: Vec<u64> = labelled.iter().filter(|l| l.1).map(|l| l.0).collect();
-    if !same.is_empty() {
-        for &c in active {
-            let mut counts = vec![0.0; m[c.index()].len()];
-            let mut n = 0.0;
-            for &p in &same {
-                let l = level_of(p, c.index());
-                if l != NULL {
-                    counts[l as usize] += 1.0;
-                    n += 1.0;
+            // Each label counts as much as 1% of its class, at most half of it in all.
+            let share = (patterns.len() as f64 * 0.01).min(0.5);
+            for &c in active {
+                let mut counts = vec![0.0; target[c.index()].len()];
+                let mut n = 0.0;
+                for &p in &patterns {
+                    let l = level_of(p, c.index());
+                    if l != NULL {
+                        counts[l as usize] += 1.0;
+                        n += 1.0;
+                    }
+                }
+                if n == 0.0 || mass <= 0.0 {
+                    continue;
+                }
+                for (l, x) in target[c.index()].iter_mut().enumerate() {
+                    let from_labels = (counts[l] + 1e-3) / (n + 1e-3 * counts.len() as f64);
+                    *x = (1.0 - share) * *x + share * from_labels;
                 }
             }
-            if n == 0.0 {
-                continue;
-            }
-            let k = (same.len() as f64).min(1000.0) / 1000.0;
-            for (l, x) in m[c.index()].iter_mut().enumerate() {
-                *x = (1.0 - k) * *x + k * (counts[l] + 1e-3) / (n + 1e-3 * counts.len() as f64);
-            }
         }
+        let _ = &mut lambda;
     }
-    // λ once more with the final m fixed, over each pair once.
-    let fin = em(&fixed, &first, &[], &m, global.lambda, true);
-    report.lambda = fin.lambda;
-    (m, fin.lambda, report)
+    let report = Training {
+        lambda,
+        expected_matches: lambda * first.iter().map(|r| r.1 as f64).sum::<f64>(),
+    };
+    (m, u, lambda, report)
 }
 
 /// Scores pairs with a model: per-level weights precomputed, term frequencies applied at the
@@ -326,7 +289,7 @@ pub struct Scorer {
     pub prior: f64,
     active: Vec<Comparison>,
     weights: Vec<Vec<f64>>,
-    m_top: Vec<f64>,
+    u_random_top: Vec<f64>,
     tf: Vec<Option<TermFrequencies>>,
 }
 
@@ -352,7 +315,7 @@ impl Scorer {
             .iter()
             .map(|c| vec![0.0; c.levels().len()])
             .collect();
-        let mut m_top = vec![0.0; Comparison::ALL.len()];
+        let mut u_random_top = vec![0.0; Comparison::ALL.len()];
         let mut tf: Vec<Option<TermFrequencies>> = Comparison::ALL.iter().map(|_| None).collect();
         let active: Vec<Comparison> = model.params.iter().map(|p| p.comparison).collect();
         for p in &model.params {
@@ -362,7 +325,7 @@ impl Scorer {
             if let Some(top) = weights[i].last_mut() {
                 *top = top.max(0.0);
             }
-            m_top[i] = *p.m.last().expect("every comparison has levels");
+            u_random_top[i] = *p.u_random.last().expect("every comparison has levels");
             if p.comparison.term_frequency() {
                 let mut counts: HashMap<u32, u32, FxBuild> = HashMap::default();
                 let mut total = 0.0;
@@ -380,7 +343,7 @@ impl Scorer {
             prior: (model.lambda / (1.0 - model.lambda)).log2(),
             active,
             weights,
-            m_top,
+            u_random_top,
             tf,
         }
     }
@@ -414,11 +377,12 @@ impl Scorer {
         {
             let v = tf_value(c, a);
             let count = tf.counts.get(&v).copied().unwrap_or(1).max(1);
-            // The chance that a random record has this value: a rare value counts for more
-            // than the average agreement (u_top), a common one for less.
+            // The chance that a random record has this value.
             let u = (f64::from(count) / tf.total.max(1.0)).max(1e-7);
-            // Agreement is never evidence against a match, however common the value.
-            return ((self.m_top[i] / u).log2().max(0.0), true);
+            // The average exact-agreement weight, moved by how much rarer (or commoner) this
+            // value is than the average agreeing value; agreement is never evidence against.
+            let w = self.weights[i][level as usize] + (self.u_random_top[i] / u).log2();
+            return (w.max(0.0), true);
         }
         (self.weights[i][level as usize], false)
     }

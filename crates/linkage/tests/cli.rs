@@ -42,6 +42,7 @@ fn args(config: &Path, out: &Path) -> LinkArgs {
         model: None,
         existing: None,
         summary: None,
+        truth: None,
         max_block_size: None,
         u_sample: 20_000,
         today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("valid")),
