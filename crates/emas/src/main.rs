@@ -1,1 +1,77 @@
-fn main() {}
+//! `emas`: the whole EMAS application in one binary: the web server, and the command line for
+//! everything an operator does (migrate, users, backups, imports, linkage).
+
+mod admin;
+mod db_args;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "emas",
+    version,
+    about = "EMAS: pemberdayaan dan pelindungan PMI Purna"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (pages and JSON API).
+    Serve(serve::ServeArgs),
+    /// Create or update the database schema and reference data, then exit.
+    Migrate(admin::DbOnly),
+    /// Load the demo data into the database (once).
+    Demo(admin::DbOnly),
+    /// Write a consistent copy of the SQLite database, also while the server runs.
+    Backup(admin::BackupArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Generate synthetic agency lists of Banten returnees with known truth (benchmarks, demos).
+    Generate(emas_synth::cli::GenerateArgs),
+    /// Link people across lists: find which rows are the same person (see docs/linkage.md).
+    Link(emas_linkage::cli::LinkArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        Command::Serve(args) => runtime()?.block_on(serve::run(args)),
+        Command::Migrate(args) => runtime()?.block_on(admin::migrate(args)),
+        Command::Demo(args) => runtime()?.block_on(admin::demo(args)),
+        Command::Backup(args) => runtime()?.block_on(admin::backup(args)),
+        Command::User(cmd) => runtime()?.block_on(admin::user(cmd)),
+        Command::Generate(args) => {
+            let summary = emas_synth::cli::run(&args)?;
+            eprintln!("{summary}");
+            Ok(())
+        }
+        Command::Link(args) => Ok(emas_linkage::cli::run(&args)?),
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Logs go to stderr: human-readable by default, JSON lines with `EMAS_LOG_FORMAT=json`. The
+/// level comes from `RUST_LOG` (default `info`).
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("EMAS_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -7,6 +7,7 @@ mod error;
 
 pub mod agencies;
 pub mod audit;
+pub mod demo;
 pub mod password;
 pub mod regions;
 pub mod secret;

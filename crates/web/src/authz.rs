@@ -1,0 +1,125 @@
+//! Authorization in one place: which role may do what, and over which region. Every protected
+//! route names one [`Action`]; the router's guard and the API check it here, and the route table
+//! in `routes.rs` is what the authorization test matrix walks.
+
+use emas_domain::access::{Role, Scope};
+use emas_store::users::User;
+
+use crate::error::AppError;
+
+/// What a route lets its caller do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Anything every active account may do: its own home page, its own password.
+    SignedIn,
+    /// Browse the region reference data.
+    ViewReference,
+    /// Create accounts, reset passwords, deactivate accounts (within the admin's scope).
+    ManageAccounts,
+    ManageAgencies,
+    ViewAudit,
+    ManageApiTokens,
+}
+
+impl Action {
+    pub const ALL: [Action; 6] = [
+        Action::SignedIn,
+        Action::ViewReference,
+        Action::ManageAccounts,
+        Action::ManageAgencies,
+        Action::ViewAudit,
+        Action::ManageApiTokens,
+    ];
+
+    /// The roles that may take this action; `None` means every role.
+    pub fn roles(self) -> Option<&'static [Role]> {
+        const STAFF: &[Role] = &[
+            Role::Admin,
+            Role::Registrar,
+            Role::ProgrammeOfficer,
+            Role::Trainer,
+            Role::Mentor,
+            Role::CaseWorker,
+            Role::Analyst,
+            Role::Coordinator,
+            Role::Moderator,
+            Role::PartnerOfficer,
+        ];
+        match self {
+            Action::SignedIn => None,
+            Action::ViewReference => Some(STAFF),
+            Action::ManageAccounts
+            | Action::ManageAgencies
+            | Action::ViewAudit
+            | Action::ManageApiTokens => Some(&[Role::Admin]),
+        }
+    }
+}
+
+/// May `user` take `action` at all?
+pub fn allows(user: &User, action: Action) -> bool {
+    user.active
+        && action
+            .roles()
+            .is_none_or(|roles| roles.contains(&user.role))
+}
+
+pub fn authorize(user: &User, action: Action) -> Result<(), AppError> {
+    if allows(user, action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// An admin manages only accounts whose scope lies within their own: a regency's admin cannot
+/// create a national account or reset the password of a province official.
+pub fn may_manage_account(admin: &User, target_scope: &Scope) -> bool {
+    allows(admin, Action::ManageAccounts) && admin.scope.includes(target_scope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, scope: &str) -> User {
+        User {
+            id: 1,
+            username: "u".into(),
+            display_name: "U".into(),
+            role,
+            scope: Scope::parse(scope).expect("scope"),
+            agency_id: 1,
+            active: true,
+            must_change_password: false,
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_and_only_within_their_scope() {
+        let province_admin = user(Role::Admin, "36");
+        let regency = Scope::parse("36.04").expect("scope");
+        assert!(may_manage_account(&province_admin, &regency));
+        assert!(!may_manage_account(&province_admin, &Scope::National));
+        assert!(!may_manage_account(
+            &user(Role::Admin, "36.04"),
+            &Scope::parse("36").expect("s")
+        ));
+        assert!(!may_manage_account(
+            &user(Role::Registrar, "national"),
+            &regency
+        ));
+    }
+
+    #[test]
+    fn participants_see_no_reference_pages_and_inactive_accounts_nothing() {
+        assert!(!allows(
+            &user(Role::Participant, "36.04"),
+            Action::ViewReference
+        ));
+        assert!(allows(&user(Role::Participant, "36.04"), Action::SignedIn));
+        let mut gone = user(Role::Admin, "national");
+        gone.active = false;
+        assert!(Action::ALL.iter().all(|a| !allows(&gone, *a)));
+    }
+}

@@ -1,0 +1,162 @@
+//! The route table: every page route with the one [`Action`] that guards it. The router is built
+//! from this table and the authorization test matrix walks the same table, so the two cannot
+//! drift apart. The API's routes live in `api` and are guarded the same way.
+
+use axum::Router;
+use axum::http::Method;
+use axum::middleware;
+use axum::routing::{MethodRouter, get, post};
+
+use crate::App;
+use crate::auth::guard;
+use crate::authz::Action;
+use crate::pages::{account, admin, home, regions, signin};
+
+/// Who may reach a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Guarded(Action),
+}
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    handler: MethodRouter<App>,
+}
+
+fn route(method: Method, path: &'static str, access: Access, handler: MethodRouter<App>) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        handler,
+    }
+}
+
+/// Every page route.
+pub fn page_routes() -> Vec<Route> {
+    use Access::{Guarded, Public};
+    use Action::*;
+    vec![
+        route(Method::GET, "/", Public, get(home::index)),
+        route(Method::GET, "/healthz", Public, get(home::healthz)),
+        route(Method::GET, "/readyz", Public, get(home::readyz)),
+        route(Method::POST, "/lang", Public, post(home::set_language)),
+        route(Method::GET, "/sign-in", Public, get(signin::form)),
+        route(Method::POST, "/sign-in", Public, post(signin::submit)),
+        route(
+            Method::POST,
+            "/sign-out",
+            Guarded(SignedIn),
+            post(signin::sign_out),
+        ),
+        route(
+            Method::GET,
+            "/account/password",
+            Guarded(SignedIn),
+            get(account::password_form),
+        ),
+        route(
+            Method::POST,
+            "/account/password",
+            Guarded(SignedIn),
+            post(account::change_password),
+        ),
+        route(
+            Method::GET,
+            "/regions",
+            Guarded(ViewReference),
+            get(regions::index),
+        ),
+        route(
+            Method::GET,
+            "/regions/{code}",
+            Guarded(ViewReference),
+            get(regions::show),
+        ),
+        route(
+            Method::GET,
+            "/admin/users",
+            Guarded(ManageAccounts),
+            get(admin::users),
+        ),
+        route(
+            Method::GET,
+            "/admin/users/new",
+            Guarded(ManageAccounts),
+            get(admin::new_user_form),
+        ),
+        route(
+            Method::POST,
+            "/admin/users",
+            Guarded(ManageAccounts),
+            post(admin::create_user),
+        ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/password",
+            Guarded(ManageAccounts),
+            post(admin::reset_password),
+        ),
+        route(
+            Method::POST,
+            "/admin/users/{id}/active",
+            Guarded(ManageAccounts),
+            post(admin::set_active),
+        ),
+        route(
+            Method::GET,
+            "/admin/agencies",
+            Guarded(ManageAgencies),
+            get(admin::agencies),
+        ),
+        route(
+            Method::POST,
+            "/admin/agencies",
+            Guarded(ManageAgencies),
+            post(admin::create_agency),
+        ),
+        route(
+            Method::GET,
+            "/admin/audit",
+            Guarded(ViewAudit),
+            get(admin::audit),
+        ),
+        route(
+            Method::GET,
+            "/admin/tokens",
+            Guarded(ManageApiTokens),
+            get(admin::tokens),
+        ),
+        route(
+            Method::POST,
+            "/admin/tokens",
+            Guarded(ManageApiTokens),
+            post(admin::issue_token),
+        ),
+        route(
+            Method::POST,
+            "/admin/tokens/{id}/revoke",
+            Guarded(ManageApiTokens),
+            post(admin::revoke_token),
+        ),
+    ]
+}
+
+/// Puts a route behind the guard of its action.
+pub fn guarded(handler: MethodRouter<App>, access: Access) -> MethodRouter<App> {
+    match access {
+        Access::Public => handler,
+        Access::Guarded(action) => {
+            handler.route_layer(middleware::from_fn_with_state(action, guard))
+        }
+    }
+}
+
+pub fn page_router() -> Router<App> {
+    page_routes().into_iter().fold(Router::new(), |router, r| {
+        router.route(r.path, guarded(r.handler, r.access))
+    })
+}

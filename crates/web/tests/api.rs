@@ -1,0 +1,104 @@
+//! The JSON API: bearer tokens and the OpenAPI document.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use emas_domain::access::Role;
+use emas_store::testing::test_databases;
+use emas_web::api::api_routes;
+
+#[tokio::test]
+async fn the_openapi_document_describes_exactly_the_routes_served() {
+    let db = test_databases().await.remove(0);
+    let app = TestApp::new(db).await;
+    let res = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    let mut documented: Vec<String> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .cloned()
+        .collect();
+    let mut served: Vec<String> = api_routes().iter().map(|r| r.path.to_owned()).collect();
+    documented.sort();
+    served.sort();
+    assert_eq!(documented, served);
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn a_token_reads_the_api_until_it_is_revoked() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let admin = app.caller("admin", Role::Admin, "national").await;
+        let res = app.api_get("/api/v1/me", Some(&admin.api_token)).await;
+        assert_eq!(res.status, StatusCode::OK);
+        let me: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+        assert_eq!(me["role"], "admin");
+        assert_eq!(me["scope"], "national");
+        let region: serde_json::Value = serde_json::from_str(
+            &app.api_get("/api/v1/regions/36", Some(&admin.api_token))
+                .await
+                .body,
+        )
+        .expect("JSON");
+        assert_eq!(region["children"].as_array().map(Vec::len), Some(8));
+        assert_eq!(
+            app.api_get("/api/v1/regions/99.99", Some(&admin.api_token))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.api_get("/api/v1/regions/not-a-code", Some(&admin.api_token))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let tokens = app.db.api_tokens().await.expect("tokens");
+        let res = app
+            .post(
+                &format!("/admin/tokens/{}/revoke", tokens[0].id),
+                &admin,
+                "",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let res = app.api_get("/api/v1/me", Some(&admin.api_token)).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+        let err: serde_json::Value = serde_json::from_str(&res.body).expect("JSON error");
+        assert_eq!(err["error"], "error-sign-in-required");
+    }
+}
+
+#[tokio::test]
+async fn an_admin_issues_a_token_shown_once() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let admin = app.caller("admin", Role::Admin, "national").await;
+        let res = app
+            .post(
+                "/admin/tokens",
+                &admin,
+                &format!("name=laporan&user_id={}", admin.user_id),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        let start = res.body.find("emas_").expect("token shown");
+        let token: String = res.body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        assert_eq!(
+            app.api_get("/api/v1/me", Some(&token)).await.status,
+            StatusCode::OK
+        );
+        let list = app.get("/admin/tokens", Some(&admin)).await;
+        assert!(!list.body.contains(&token), "never shown again");
+        let bad = app.post("/admin/tokens", &admin, "name=&user_id=x").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    }
+}
