@@ -93,7 +93,7 @@ impl fmt::Display for Summary {
             self.out.display()
         )?;
         for (name, file, rows) in &self.lists {
-            writeln!(f, "  {name:<24} {rows:>9}  {file}")?;
+            writeln!(f, "  {name:<32} {rows:>9}  {file}")?;
         }
         write!(f, "  truth.csv, link.toml")
     }

@@ -784,7 +784,9 @@ fn cell<R: Rng + ?Sized>(
             let base = placement
                 .and_then(|pl| pl.return_date)
                 .unwrap_or_else(crate::people::reference_date);
-            let d = base + Duration::days(rng.random_range(30..400));
+            // Signed up some months after coming home, and never after the world's "today".
+            let d = (base + Duration::days(rng.random_range(30..400)))
+                .min(crate::people::reference_date() - Duration::days(rng.random_range(0..30)));
             text(format!(
                 "{}/{}/{} {:02}:{:02}:{:02}",
                 d.month(),
