@@ -59,7 +59,7 @@ pub struct LinkArgs {
     /// pairwise precision, recall and F1 after clustering, and the recall of blocking.
     #[arg(long)]
     pub truth: Option<PathBuf>,
-    /// Blocks larger than this are skipped (default 100).
+    /// Blocks larger than this are skipped (default 50).
     #[arg(long)]
     pub max_block_size: Option<usize>,
     /// Number of random pairs drawn to estimate u-probabilities.
@@ -146,6 +146,20 @@ struct Loaded {
     inputs: Vec<Input>,
     truth: Vec<Option<u32>>,
     reports: Vec<SourceReport>,
+    /// When set, rows are standardised into this dataset in chunks as they are read, so the
+    /// raw strings of a large file are never all held at once.
+    stream: Option<(Dataset, NaiveDate)>,
+}
+
+/// Rows standardised per chunk while reading.
+const CHUNK: usize = 100_000;
+
+impl Loaded {
+    fn flush(&mut self) {
+        if let Some((d, today)) = &mut self.stream {
+            d.extend(std::mem::take(&mut self.inputs), *today);
+        }
+    }
 }
 
 fn load_source(
@@ -224,6 +238,9 @@ fn load_source(
                     id,
                     values,
                 });
+                if loaded.stream.is_some() && loaded.inputs.len() >= CHUNK {
+                    loaded.flush();
+                }
             }
         }
         Ok(())
@@ -262,8 +279,14 @@ fn load_truth(
     let bad =
         |message: String| LinkError::Usage(format!("truth file {}: {message}", path.display()));
     let mut row_of: HashMap<(u16, &str), usize> = HashMap::new();
+    if let Some((d, _)) = &loaded.stream {
+        for i in 0..d.len() {
+            row_of.insert((d.sources[i], &d.ids[i]), i);
+        }
+    }
+    let base = row_of.len();
     for (i, r) in loaded.inputs.iter().enumerate() {
-        row_of.insert((r.source, r.id.as_str()), i);
+        row_of.insert((r.source, r.id.as_str()), base + i);
     }
     let mut found: Vec<(usize, u32)> = Vec::new();
     let res = read(path, None, &mut |row| -> Result<(), LinkError> {
@@ -396,6 +419,8 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
         inputs: Vec::new(),
         truth: Vec::new(),
         reports: Vec::new(),
+        // An incremental run splits old from new rows first, so it does not stream.
+        stream: args.existing.is_none().then(|| (Dataset::default(), today)),
     };
     let mut truth_ids = HashMap::new();
     // In an incremental run the existing sources come first, then the new ones.
@@ -406,6 +431,7 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
     for &i in &order {
         load_source(i as u16, &config.sources[i], &mut truth_ids, &mut loaded)?;
     }
+    loaded.flush();
     if let Some(path) = &args.truth {
         load_truth(path, &names_of(&config), &mut truth_ids, &mut loaded)?;
     }
@@ -439,8 +465,6 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
     }
     let seconds_read = started.elapsed().as_secs_f64();
 
-    let source_of: Vec<u16> = loaded.inputs.iter().map(|r| r.source).collect();
-    let ids: Vec<String> = loaded.inputs.iter().map(|r| r.id.clone()).collect();
     let truth = std::mem::take(&mut loaded.truth);
     let progress = |stage: &str| bar.set_message(stage.to_owned());
 
@@ -461,21 +485,16 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
         );
     }
 
-    bar.set_message("standardising");
-    let mut d = Dataset::default();
+    let d = loaded
+        .stream
+        .take()
+        .map(|(d, _)| d)
+        .expect("a run that is not incremental streams its rows");
     let mut per_source_garbage = vec![0usize; names.len()];
-    let chunk = 200_000;
-    let mut inputs = std::mem::take(&mut loaded.inputs);
-    while !inputs.is_empty() {
-        let rest = inputs.split_off(inputs.len().min(chunk));
-        let before = d.len();
-        d.extend(inputs, today);
-        for i in before..d.len() {
-            if !d.recs[i].is_comparable() {
-                per_source_garbage[d.sources[i] as usize] += 1;
-            }
+    for i in 0..d.len() {
+        if !d.recs[i].is_comparable() {
+            per_source_garbage[d.sources[i] as usize] += 1;
         }
-        inputs = rest;
     }
     for r in &mut loaded.reports {
         if let Some(i) = names.iter().position(|n| *n == r.name) {
@@ -510,7 +529,7 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
         })?;
         std::fs::write(path, json).map_err(write_err(path))?;
     }
-    write_clusters(&args.out, &names, &source_of, &ids, &|i| {
+    write_clusters(&args.out, &names, &d.sources, &d.ids, &|i| {
         outcome.cluster[i].to_string()
     })?;
     if let Some(path) = &args.pairs {
@@ -627,7 +646,7 @@ fn write_clusters(
     path: &Path,
     names: &[String],
     sources: &[u16],
-    ids: &[String],
+    ids: &[Box<str>],
     cluster: &dyn Fn(usize) -> String,
 ) -> Result<(), LinkError> {
     let mut w = BufWriter::new(File::create(path).map_err(write_err(path))?);
@@ -739,8 +758,7 @@ fn run_incremental(
             None => (next_numeric + u64::from(c) - cluster_names.len() as u64).to_string(),
         }
     };
-    let ids: Vec<String> = data.ids.iter().map(|s| s.to_string()).collect();
-    write_clusters(&args.out, &names, &data.sources, &ids, &|i| {
+    write_clusters(&args.out, &names, &data.sources, &data.ids, &|i| {
         name_of(index.cluster_of(i as u32))
     })?;
     if let Some(path) = &args.pairs {

@@ -423,6 +423,9 @@ fn sorted_overlap(a: &[u32], b: &[u32]) -> usize {
 /// Jaro–Winkler similarity when it may reach `min`; otherwise some value below `min`, found
 /// cheaply from an upper bound (letters in common, counted without regard to position).
 pub fn jw_at_least(a: &[u8], b: &[u8], min: f64) -> f64 {
+    // Greedy matching can depend on which string comes first; a fixed order keeps every
+    // comparison symmetric.
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
     if a.is_empty() || b.is_empty() {
         return jaro_winkler(a, b);
     }
@@ -447,6 +450,7 @@ pub fn jw_at_least(a: &[u8], b: &[u8], min: f64) -> f64 {
 
 /// Jaro–Winkler similarity of two byte strings (prefix scale 0.1, prefix up to 4).
 pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
     let j = jaro(a, b);
     let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count();
     j + prefix as f64 * 0.1 * (1.0 - j)

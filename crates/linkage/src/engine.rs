@@ -45,7 +45,7 @@ impl Default for Settings {
             threshold: DEFAULT_THRESHOLD,
             floor: 0.01,
             seed: 42,
-            max_block: 100,
+            max_block: 50,
             u_sample: 1_000_000,
             em_iterations: 40,
             today: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a valid date"),
