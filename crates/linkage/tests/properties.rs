@@ -105,8 +105,8 @@ const FIELDS: &[Field] = &[
 
 fn partition(d: &Dataset, cluster: &[u32]) -> BTreeSet<BTreeSet<(u16, String)>> {
     let mut by: BTreeMap<u32, BTreeSet<(u16, String)>> = BTreeMap::new();
-    for i in 0..d.len() {
-        by.entry(cluster[i])
+    for (i, &c) in cluster.iter().enumerate() {
+        by.entry(c)
             .or_default()
             .insert((d.sources[i], d.ids[i].to_string()));
     }
