@@ -6,5 +6,6 @@ pub mod address;
 pub mod date;
 pub mod name;
 pub mod nik;
+pub mod person;
 pub mod phone;
 pub mod regions;

@@ -1,0 +1,497 @@
+//! The registry of PMI Purna: people, their address history, phones, consents and placements,
+//! and the search registrars use all day.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use emas_domain::access::Scope;
+use emas_domain::nik::{Nik, Sex};
+use emas_domain::person::{
+    MigrationStatus, PlacementRoute, Sector, name_query_keys, name_search_keys,
+};
+use serde::Serialize;
+
+use crate::{Db, DbError, Tx, with_db, with_tx};
+
+pub fn sex_code(sex: Sex) -> &'static str {
+    match sex {
+        Sex::Female => "F",
+        Sex::Male => "M",
+    }
+}
+
+pub fn parse_sex_code(s: &str) -> Option<Sex> {
+    match s {
+        "F" => Some(Sex::Female),
+        "M" => Some(Sex::Male),
+        _ => None,
+    }
+}
+
+/// The current address as entered: the region as recorded (kept even when the reference data
+/// does not know it) and the free-text parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressInput {
+    pub region_code: Option<String>,
+    pub region_known: bool,
+    pub kampung: String,
+    pub rt: String,
+    pub rw: String,
+    pub street: String,
+}
+
+/// A person's identity and situation, already validated by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonInput {
+    pub nik: Option<Nik>,
+    /// Why a registrar accepted an NIK that disagrees with the birth date or sex.
+    pub nik_mismatch_note: String,
+    pub full_name: String,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
+    pub birth_place: String,
+    pub education: String,
+    pub household_size: Option<i32>,
+    pub skills: String,
+    pub languages: String,
+    pub status: MigrationStatus,
+    pub status_since: Option<NaiveDate>,
+    pub address: AddressInput,
+    /// E.164 numbers.
+    pub phones: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PersonRow {
+    pub id: i64,
+    pub nik: Option<String>,
+    pub nik_mismatch_note: String,
+    pub full_name: String,
+    pub sex: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub birth_place: String,
+    pub education: String,
+    pub household_size: Option<i32>,
+    pub skills: String,
+    pub languages: String,
+    pub status: String,
+    pub status_since: Option<NaiveDate>,
+    pub region_code: Option<String>,
+    pub region_known: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AddressRow {
+    pub id: i64,
+    pub region_code: Option<String>,
+    pub region_known: bool,
+    pub kampung: String,
+    pub rt: String,
+    pub rw: String,
+    pub street: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PlacementRow {
+    pub id: i64,
+    pub country: String,
+    pub sector: String,
+    pub route: String,
+    pub employer: String,
+    pub agency: String,
+    pub departure_date: Option<NaiveDate>,
+    pub return_date: Option<NaiveDate>,
+    pub return_reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ConsentRow {
+    pub id: i64,
+    pub purpose: String,
+    pub legal_basis: String,
+    pub given_on: NaiveDate,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Everything the registry holds about one person.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonDetail {
+    pub person: PersonRow,
+    /// Newest first; the first is current.
+    pub addresses: Vec<AddressRow>,
+    pub phones: Vec<String>,
+    pub placements: Vec<PlacementRow>,
+    pub consents: Vec<ConsentRow>,
+}
+
+const PERSON_COLUMNS: &str = "person.id, person.nik, person.nik_mismatch_note, person.full_name, \
+    person.sex, person.birth_date, person.birth_place, person.education, person.household_size, \
+    person.skills, person.languages, person.status, person.status_since, person.region_code, \
+    person.region_known, person.created_at, person.updated_at";
+
+pub async fn create_person(
+    tx: &mut Tx,
+    p: &PersonInput,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
+        "insert into person (nik, nik_mismatch_note, full_name, sex, birth_date, birth_place, \
+         education, household_size, skills, languages, status, status_since, region_code, \
+         region_known, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) returning id")
+        .bind(p.nik.map(|n| n.digits())).bind(&p.nik_mismatch_note).bind(p.full_name.trim())
+        .bind(p.sex.map(sex_code)).bind(p.birth_date).bind(&p.birth_place).bind(&p.education)
+        .bind(p.household_size).bind(&p.skills).bind(&p.languages).bind(p.status.as_str())
+        .bind(p.status_since).bind(&p.address.region_code).bind(p.address.region_known).bind(now)
+        .fetch_one(c).await)?;
+    insert_address(tx, id, &p.address, now).await?;
+    replace_name_keys(tx, id, &p.full_name).await?;
+    replace_phones(tx, id, &p.phones).await?;
+    Ok(id)
+}
+
+/// Changes a person. A changed address closes the old one, so the history is kept.
+pub async fn update_person(
+    tx: &mut Tx,
+    id: i64,
+    p: &PersonInput,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let done = with_tx!(tx, c => sqlx::query(
+        "update person set nik = $1, nik_mismatch_note = $2, full_name = $3, sex = $4, \
+         birth_date = $5, birth_place = $6, education = $7, household_size = $8, skills = $9, \
+         languages = $10, status = $11, status_since = $12, region_code = $13, region_known = $14, \
+         updated_at = $15 where id = $16")
+        .bind(p.nik.map(|n| n.digits())).bind(&p.nik_mismatch_note).bind(p.full_name.trim())
+        .bind(p.sex.map(sex_code)).bind(p.birth_date).bind(&p.birth_place).bind(&p.education)
+        .bind(p.household_size).bind(&p.skills).bind(&p.languages).bind(p.status.as_str())
+        .bind(p.status_since).bind(&p.address.region_code).bind(p.address.region_known).bind(now)
+        .bind(id)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    if done == 0 {
+        return Err(DbError::NotFound);
+    }
+    let current: Option<(i64, Option<String>, String, String, String, String)> = with_tx!(tx, c => sqlx::query_as(
+        "select id, region_code, kampung, rt, rw, street from person_address \
+         where person_id = $1 and valid_until is null")
+        .bind(id).fetch_optional(&mut *c).await)?;
+    let a = &p.address;
+    let unchanged = current
+        .as_ref()
+        .is_some_and(|(_, region, kampung, rt, rw, street)| {
+            *region == a.region_code
+                && *kampung == a.kampung
+                && *rt == a.rt
+                && *rw == a.rw
+                && *street == a.street
+        });
+    if !unchanged {
+        if let Some((address_id, ..)) = current {
+            with_tx!(tx, c => sqlx::query("update person_address set valid_until = $1 where id = $2")
+                .bind(now).bind(address_id).execute(c).await.map(|r| r.rows_affected()))?;
+        }
+        insert_address(tx, id, a, now).await?;
+    }
+    replace_name_keys(tx, id, &p.full_name).await?;
+    replace_phones(tx, id, &p.phones).await?;
+    Ok(())
+}
+
+async fn insert_address(
+    tx: &mut Tx,
+    person_id: i64,
+    a: &AddressInput,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    with_tx!(tx, c => sqlx::query(
+        "insert into person_address (person_id, region_code, region_known, kampung, rt, rw, street, \
+         valid_from) values ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(person_id).bind(&a.region_code).bind(a.region_known).bind(&a.kampung).bind(&a.rt)
+        .bind(&a.rw).bind(&a.street).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+async fn replace_name_keys(tx: &mut Tx, person_id: i64, name: &str) -> Result<(), DbError> {
+    with_tx!(tx, c => sqlx::query("delete from person_name_key where person_id = $1")
+        .bind(person_id).execute(c).await.map(|r| r.rows_affected()))?;
+    for key in name_search_keys(name) {
+        with_tx!(tx, c => sqlx::query("insert into person_name_key (key, person_id) values ($1, $2)")
+            .bind(&key).bind(person_id).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+async fn replace_phones(tx: &mut Tx, person_id: i64, phones: &[String]) -> Result<(), DbError> {
+    with_tx!(tx, c => sqlx::query("delete from person_phone where person_id = $1")
+        .bind(person_id).execute(c).await.map(|r| r.rows_affected()))?;
+    for phone in phones {
+        with_tx!(tx, c => sqlx::query(
+            "insert into person_phone (person_id, phone) values ($1, $2) on conflict do nothing")
+            .bind(person_id).bind(phone).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+pub struct PlacementInput {
+    pub country: String,
+    pub sector: Sector,
+    pub route: PlacementRoute,
+    pub employer: String,
+    pub agency: String,
+    pub departure_date: Option<NaiveDate>,
+    pub return_date: Option<NaiveDate>,
+    pub return_reason: String,
+}
+
+pub async fn add_placement(
+    tx: &mut Tx,
+    person_id: i64,
+    p: &PlacementInput,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
+        "insert into placement (person_id, country, sector, route, employer, agency, departure_date, \
+         return_date, return_reason, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         returning id")
+        .bind(person_id).bind(&p.country).bind(p.sector.as_str()).bind(p.route.as_str())
+        .bind(&p.employer).bind(&p.agency).bind(p.departure_date).bind(p.return_date)
+        .bind(&p.return_reason).bind(now)
+        .fetch_one(c).await)?;
+    Ok(id)
+}
+
+pub struct ConsentInput {
+    pub purpose: String,
+    pub legal_basis: String,
+    pub given_on: NaiveDate,
+    pub recorded_by: i64,
+}
+
+pub async fn add_consent(
+    tx: &mut Tx,
+    person_id: i64,
+    c_in: &ConsentInput,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
+        "insert into consent (person_id, purpose, legal_basis, given_on, recorded_by, recorded_at) \
+         values ($1, $2, $3, $4, $5, $6) returning id")
+        .bind(person_id).bind(&c_in.purpose).bind(&c_in.legal_basis).bind(c_in.given_on)
+        .bind(c_in.recorded_by).bind(now)
+        .fetch_one(c).await)?;
+    Ok(id)
+}
+
+/// One row of a search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PersonSummary {
+    pub id: i64,
+    pub nik: Option<String>,
+    pub full_name: String,
+    pub sex: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub region_code: Option<String>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PersonSort {
+    #[default]
+    Name,
+    Newest,
+    BirthDate,
+}
+
+/// A search as a registrar fills it in; empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct PersonQuery {
+    pub name: Option<String>,
+    /// The whole NIK or its first digits.
+    pub nik_prefix: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    /// A region code: people whose address lies within it.
+    pub region: Option<String>,
+    pub sex: Option<Sex>,
+    /// ISO country code of any placement.
+    pub country: Option<String>,
+    pub return_year: Option<i32>,
+    pub status: Option<MigrationStatus>,
+    pub sort: PersonSort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+enum Param {
+    Text(String),
+    Date(NaiveDate),
+    Int(i64),
+}
+
+macro_rules! bind_all {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Param::Text(s) => q.bind(s.as_str()),
+                Param::Date(d) => q.bind(*d),
+                Param::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+
+/// Appends "region within `code`" for the column `col`, as a range so that an index serves it.
+fn within_region(sql: &mut String, params: &mut Vec<Param>, col: &str, code: &str) {
+    params.push(Param::Text(code.to_owned()));
+    let eq = params.len();
+    params.push(Param::Text(format!("{code}.")));
+    let lo = params.len();
+    params.push(Param::Text(format!("{code}/")));
+    let hi = params.len();
+    sql.push_str(&format!(
+        " and ({col} = ${eq} or ({col} >= ${lo} and {col} < ${hi}))"
+    ));
+}
+
+impl Db {
+    /// People matching `q` within `scope`, and how many match in all.
+    pub async fn search_people(
+        &self,
+        q: &PersonQuery,
+        scope: &Scope,
+    ) -> Result<(Vec<PersonSummary>, i64), DbError> {
+        let mut sql = String::from(" from person p where 1 = 1");
+        let mut params: Vec<Param> = Vec::new();
+        if let Some(prefix) = scope.code_prefix() {
+            within_region(&mut sql, &mut params, "p.region_code", prefix);
+        }
+        if let Some(region) = &q.region {
+            within_region(&mut sql, &mut params, "p.region_code", region);
+        }
+        if let Some(name) = &q.name {
+            let (each, joined) = name_query_keys(name);
+            if each.is_empty() && joined.is_none() {
+                return Ok((Vec::new(), 0));
+            }
+            let mut all_tokens = Vec::new();
+            for key in each {
+                params.push(Param::Text(key));
+                all_tokens.push(format!(
+                    "p.id in (select person_id from person_name_key where key = ${})",
+                    params.len()
+                ));
+            }
+            let mut alternatives = vec![format!("({})", all_tokens.join(" and "))];
+            if let Some(j) = joined {
+                params.push(Param::Text(j));
+                alternatives.push(format!(
+                    "p.id in (select person_id from person_name_key where key = ${})",
+                    params.len()
+                ));
+            }
+            sql.push_str(&format!(" and ({})", alternatives.join(" or ")));
+        }
+        if let Some(prefix) = &q.nik_prefix {
+            // Digits only (checked by the caller), so the range is exact: from the prefix padded
+            // with 0s up to the prefix padded with 9s.
+            params.push(Param::Text(format!("{prefix:0<16}")));
+            let lo = params.len();
+            params.push(Param::Text(format!("{prefix:9<16}")));
+            let hi = params.len();
+            sql.push_str(&format!(" and p.nik >= ${lo} and p.nik <= ${hi}"));
+        }
+        if let Some(phone) = &q.phone {
+            params.push(Param::Text(phone.clone()));
+            sql.push_str(&format!(
+                " and p.id in (select person_id from person_phone where phone = ${})",
+                params.len()
+            ));
+        }
+        if let Some(sex) = q.sex {
+            params.push(Param::Text(sex_code(sex).to_owned()));
+            sql.push_str(&format!(" and p.sex = ${}", params.len()));
+        }
+        if let Some(status) = q.status {
+            params.push(Param::Text(status.as_str().to_owned()));
+            sql.push_str(&format!(" and p.status = ${}", params.len()));
+        }
+        if q.country.is_some() || q.return_year.is_some() {
+            let mut cond = String::from("select 1 from placement pl where pl.person_id = p.id");
+            if let Some(country) = &q.country {
+                params.push(Param::Text(country.clone()));
+                cond.push_str(&format!(" and pl.country = ${}", params.len()));
+            }
+            if let Some(year) = q.return_year {
+                let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(DbError::NotFound)?;
+                let until = NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or(DbError::NotFound)?;
+                params.push(Param::Date(from));
+                let a = params.len();
+                params.push(Param::Date(until));
+                cond.push_str(&format!(
+                    " and pl.return_date >= ${a} and pl.return_date < ${}",
+                    params.len()
+                ));
+            }
+            sql.push_str(&format!(" and exists ({cond})"));
+        }
+        let count_sql = format!("select count(*){sql}");
+        let (total,): (i64,) = with_db!(self, p => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql.as_str())), &params).fetch_one(p).await)?;
+        let order = match q.sort {
+            PersonSort::Name => "p.full_name, p.id",
+            PersonSort::Newest => "p.id desc",
+            PersonSort::BirthDate => "p.birth_date, p.id",
+        };
+        params.push(Param::Int(q.limit));
+        let limit = params.len();
+        params.push(Param::Int(q.offset));
+        let offset = params.len();
+        let list_sql = format!(
+            "select p.id, p.nik, p.full_name, p.sex, p.birth_date, p.region_code, p.status{sql} \
+             order by {order} limit ${limit} offset ${offset}"
+        );
+        let rows: Vec<PersonSummary> = with_db!(self, p => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(list_sql.as_str())), &params).fetch_all(p).await)?;
+        Ok((rows, total))
+    }
+
+    pub async fn person(&self, id: i64) -> Result<PersonDetail, DbError> {
+        let sql = format!("select {PERSON_COLUMNS} from person where id = $1");
+        let person: PersonRow = with_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_one(p).await)?;
+        let addresses: Vec<AddressRow> = with_db!(self, p => sqlx::query_as(
+            "select id, region_code, region_known, kampung, rt, rw, street, valid_from, valid_until \
+             from person_address where person_id = $1 order by valid_from desc, id desc")
+            .bind(id).fetch_all(p).await)?;
+        let phones: Vec<(String,)> = with_db!(self, p => sqlx::query_as(
+            "select phone from person_phone where person_id = $1 order by phone").bind(id).fetch_all(p).await)?;
+        let placements: Vec<PlacementRow> = with_db!(self, p => sqlx::query_as(
+            "select id, country, sector, route, employer, agency, departure_date, return_date, \
+             return_reason from placement where person_id = $1 \
+             order by departure_date desc nulls last, id desc")
+            .bind(id).fetch_all(p).await)?;
+        let consents: Vec<ConsentRow> = with_db!(self, p => sqlx::query_as(
+            "select consent.id, consent.purpose, consent.legal_basis, consent.given_on, \
+             app_user.username as recorded_by, consent.recorded_at \
+             from consent join app_user on app_user.id = consent.recorded_by \
+             where consent.person_id = $1 order by consent.given_on desc, consent.id desc")
+            .bind(id).fetch_all(p).await)?;
+        Ok(PersonDetail {
+            person,
+            addresses,
+            phones: phones.into_iter().map(|p| p.0).collect(),
+            placements,
+            consents,
+        })
+    }
+
+    /// People already holding this NIK (the duplicate warning when creating by hand).
+    pub async fn people_with_nik(&self, nik: Nik) -> Result<Vec<PersonSummary>, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(
+            "select id, nik, full_name, sex, birth_date, region_code, status from person where nik = $1 order by id")
+            .bind(nik.digits()).fetch_all(p).await)?)
+    }
+}
