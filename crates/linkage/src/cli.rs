@@ -146,18 +146,19 @@ struct Loaded {
     inputs: Vec<Input>,
     truth: Vec<Option<u32>>,
     reports: Vec<SourceReport>,
-    /// When set, rows are standardised into this dataset in chunks as they are read, so the
-    /// raw strings of a large file are never all held at once.
-    stream: Option<(Dataset, NaiveDate)>,
+    /// When set, rows go in chunks to a thread that standardises them while reading goes on,
+    /// so the raw strings of a large file are never all held at once.
+    stream: Option<std::sync::mpsc::SyncSender<Vec<Input>>>,
 }
 
 /// Rows standardised per chunk while reading.
-const CHUNK: usize = 100_000;
+const CHUNK: usize = 50_000;
 
 impl Loaded {
     fn flush(&mut self) {
-        if let Some((d, today)) = &mut self.stream {
-            d.extend(std::mem::take(&mut self.inputs), *today);
+        if let Some(tx) = &self.stream {
+            // The receiver lives until the sender is dropped, so a send cannot fail.
+            let _ = tx.send(std::mem::take(&mut self.inputs));
         }
     }
 }
@@ -275,14 +276,13 @@ fn load_truth(
     names: &[String],
     truth_ids: &mut HashMap<String, u32>,
     loaded: &mut Loaded,
+    d: &Dataset,
 ) -> Result<(), LinkError> {
     let bad =
         |message: String| LinkError::Usage(format!("truth file {}: {message}", path.display()));
     let mut row_of: HashMap<(u16, &str), usize> = HashMap::new();
-    if let Some((d, _)) = &loaded.stream {
-        for i in 0..d.len() {
-            row_of.insert((d.sources[i], &d.ids[i]), i);
-        }
+    for i in 0..d.len() {
+        row_of.insert((d.sources[i], &d.ids[i]), i);
     }
     let base = row_of.len();
     for (i, r) in loaded.inputs.iter().enumerate() {
@@ -419,21 +419,40 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
         inputs: Vec::new(),
         truth: Vec::new(),
         reports: Vec::new(),
-        // An incremental run splits old from new rows first, so it does not stream.
-        stream: args.existing.is_none().then(|| (Dataset::default(), today)),
+        stream: None,
     };
+    // An incremental run splits old from new rows first, so it does not stream.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Input>>(1);
+    loaded.stream = args.existing.is_none().then_some(tx);
     let mut truth_ids = HashMap::new();
     // In an incremental run the existing sources come first, then the new ones.
     let mut order: Vec<usize> = (0..config.sources.len()).collect();
     if args.existing.is_some() {
         order.sort_by_key(|&i| config.sources[i].new);
     }
-    for &i in &order {
-        load_source(i as u16, &config.sources[i], &mut truth_ids, &mut loaded)?;
-    }
-    loaded.flush();
+    let d = std::thread::scope(|scope| -> Result<Dataset, LinkError> {
+        let standardiser = scope.spawn(move || {
+            let mut d = Dataset::default();
+            for chunk in rx {
+                d.extend(chunk, today);
+            }
+            d
+        });
+        let read = (|| {
+            for &i in &order {
+                load_source(i as u16, &config.sources[i], &mut truth_ids, &mut loaded)?;
+            }
+            loaded.flush();
+            Ok(())
+        })();
+        loaded.stream = None;
+        let d = standardiser
+            .join()
+            .expect("standardisation does not panic on any input");
+        read.map(|()| d)
+    })?;
     if let Some(path) = &args.truth {
-        load_truth(path, &names_of(&config), &mut truth_ids, &mut loaded)?;
+        load_truth(path, &names_of(&config), &mut truth_ids, &mut loaded, &d)?;
     }
     let has_truth = args.truth.is_some() || config.sources.iter().any(|s| s.truth.is_some());
     let fields: Vec<Field> = config
@@ -485,11 +504,6 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
         );
     }
 
-    let d = loaded
-        .stream
-        .take()
-        .map(|(d, _)| d)
-        .expect("a run that is not incremental streams its rows");
     let mut per_source_garbage = vec![0usize; names.len()];
     for i in 0..d.len() {
         if !d.recs[i].is_comparable() {

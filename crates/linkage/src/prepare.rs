@@ -180,6 +180,9 @@ struct Std {
     dob: Option<NaiveDate>,
     id_number: Option<String>,
     name_tokens: Vec<String>,
+    /// Derived name forms, computed in the parallel stage: written, joined, sorted, and the
+    /// phonetic codes of the first and last token and of all tokens sorted.
+    name_forms: Option<[String; 6]>,
     birth_place: Option<String>,
     phone: u64,
     email: Option<String>,
@@ -258,6 +261,21 @@ fn standardise_row(values: &[(Field, String)], today: NaiveDate) -> Std {
         if let Some(v) = get(Field::Surname) {
             tokens.extend(standardise(v));
         }
+    }
+    if !tokens.is_empty() {
+        let mut sorted = tokens.clone();
+        sorted.sort();
+        let phon: Vec<String> = tokens.iter().map(|x| phonetic(x)).collect();
+        let mut ps = phon.clone();
+        ps.sort();
+        s.name_forms = Some([
+            tokens.join(" "),
+            tokens.concat(),
+            sorted.join(" "),
+            phon[0].clone(),
+            phon[phon.len() - 1].clone(),
+            ps.join(" "),
+        ]);
     }
     s.name_tokens = tokens;
 
@@ -365,6 +383,7 @@ impl Dataset {
             .par_iter()
             .map(|r| standardise_row(&r.values, today))
             .collect();
+
         self.recs.reserve(rows.len());
         for (row, s) in rows.into_iter().zip(stds) {
             let rec = self.intern(s);
@@ -421,20 +440,14 @@ impl Dataset {
             r.dob_placeholder = is_placeholder(d);
         }
         r.id_number = self.intern_opt(s.id_number.as_deref());
-        if !s.name_tokens.is_empty() {
-            let t = &s.name_tokens;
-            r.name = self.strings.intern(&t.join(" "));
-            r.name_concat = self.strings.intern(&t.concat());
-            let mut sorted = t.clone();
-            sorted.sort();
-            r.name_sorted = self.strings.intern(&sorted.join(" "));
-            let phon: Vec<String> = t.iter().map(|x| phonetic(x)).collect();
-            r.ph_first = self.strings.intern(&phon[0]);
-            r.ph_last = self.strings.intern(&phon[phon.len() - 1]);
-            let mut ps = phon.clone();
-            ps.sort();
-            r.ph_sorted = self.strings.intern(&ps.join(" "));
-            r.name_tokens = self.push_tokens(t);
+        if let Some([name, concat, sorted, first, last, ph_sorted]) = &s.name_forms {
+            r.name = self.strings.intern(name);
+            r.name_concat = self.strings.intern(concat);
+            r.name_sorted = self.strings.intern(sorted);
+            r.ph_first = self.strings.intern(first);
+            r.ph_last = self.strings.intern(last);
+            r.ph_sorted = self.strings.intern(ph_sorted);
+            r.name_tokens = self.push_tokens(&s.name_tokens);
         }
         r.birth_place = self.intern_opt(s.birth_place.as_deref());
         r.email = self.intern_opt(s.email.as_deref());
