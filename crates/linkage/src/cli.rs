@@ -32,7 +32,7 @@ pub struct LinkArgs {
     /// Where to write scored pairs at or above the floor probability, with per-field weights.
     #[arg(long)]
     pub pairs: Option<PathBuf>,
-    /// Match probability at or above which two records are the same person (default 0.9, or
+    /// Match probability at or above which two records are the same person (default 0.5, or
     /// the model's).
     #[arg(long)]
     pub threshold: Option<f64>,

@@ -36,7 +36,7 @@ pub struct Settings {
 }
 
 /// The default threshold (see docs/linkage.md for how it was chosen).
-pub const DEFAULT_THRESHOLD: f64 = 0.9;
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
 
 impl Default for Settings {
     fn default() -> Self {
