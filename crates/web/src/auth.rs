@@ -206,3 +206,11 @@ impl Ctx {
         }
     }
 }
+
+impl Ctx {
+    /// The text for the key `{prefix}-{value}`: the name of a value of a vocabulary
+    /// (`migration-returned`, `sector-caregiver`).
+    pub fn tk(&self, prefix: &str, value: impl std::fmt::Display) -> String {
+        self.t(&format!("{prefix}-{value}"))
+    }
+}

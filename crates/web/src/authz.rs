@@ -19,16 +19,22 @@ pub enum Action {
     ManageAgencies,
     ViewAudit,
     ManageApiTokens,
+    /// Search the registry and open a person's page (within the caller's scope).
+    ViewPeople,
+    /// Create and edit people, their placements and consents.
+    EditPeople,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 8] = [
         Action::SignedIn,
         Action::ViewReference,
         Action::ManageAccounts,
         Action::ManageAgencies,
         Action::ViewAudit,
         Action::ManageApiTokens,
+        Action::ViewPeople,
+        Action::EditPeople,
     ];
 
     /// The roles that may take this action; `None` means every role.
@@ -52,6 +58,15 @@ impl Action {
             | Action::ManageAgencies
             | Action::ViewAudit
             | Action::ManageApiTokens => Some(&[Role::Admin]),
+            // Analysts and coordinators see aggregates only; partner agencies see referrals;
+            // trainers and mentors will see their own participants once the programme exists.
+            Action::ViewPeople => Some(&[
+                Role::Admin,
+                Role::Registrar,
+                Role::ProgrammeOfficer,
+                Role::CaseWorker,
+            ]),
+            Action::EditPeople => Some(&[Role::Admin, Role::Registrar]),
         }
     }
 }

@@ -139,7 +139,15 @@ mod tests {
         let dupes: Vec<_> = id.windows(2).filter(|w| w[0] == w[1]).collect();
         assert!(dupes.is_empty(), "keys defined twice: {dupes:?}");
         // Every argument any message takes, so that each formats.
-        let args = [("minutes", "5".to_owned()), ("username", "siti".to_owned())];
+        let args = [
+            ("minutes", "5".to_owned()),
+            ("username", "siti".to_owned()),
+            ("count", "3".to_owned()),
+            ("value", "0812".to_owned()),
+            ("sex", "Perempuan".to_owned()),
+            ("born", "05-03-1990".to_owned()),
+            ("region", "36.04.05".to_owned()),
+        ];
         for key in &id {
             assert!(
                 Lang::Id.lookup_exact(key, &args).is_some(),

@@ -10,7 +10,7 @@ use axum::routing::{MethodRouter, get, post};
 use crate::App;
 use crate::auth::guard;
 use crate::authz::Action;
-use crate::pages::{account, admin, home, regions, signin};
+use crate::pages::{account, admin, home, people, regions, signin};
 
 /// Who may reach a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,7 @@ fn route(method: Method, path: &'static str, access: Access, handler: MethodRout
 }
 
 /// Every page route.
+#[rustfmt::skip] // a table reads best as one route per line
 pub fn page_routes() -> Vec<Route> {
     use Access::{Guarded, Public};
     use Action::*;
@@ -46,102 +47,30 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::POST, "/lang", Public, post(home::set_language)),
         route(Method::GET, "/sign-in", Public, get(signin::form)),
         route(Method::POST, "/sign-in", Public, post(signin::submit)),
-        route(
-            Method::POST,
-            "/sign-out",
-            Guarded(SignedIn),
-            post(signin::sign_out),
-        ),
-        route(
-            Method::GET,
-            "/account/password",
-            Guarded(SignedIn),
-            get(account::password_form),
-        ),
-        route(
-            Method::POST,
-            "/account/password",
-            Guarded(SignedIn),
-            post(account::change_password),
-        ),
-        route(
-            Method::GET,
-            "/regions",
-            Guarded(ViewReference),
-            get(regions::index),
-        ),
-        route(
-            Method::GET,
-            "/regions/{code}",
-            Guarded(ViewReference),
-            get(regions::show),
-        ),
-        route(
-            Method::GET,
-            "/admin/users",
-            Guarded(ManageAccounts),
-            get(admin::users),
-        ),
-        route(
-            Method::GET,
-            "/admin/users/new",
-            Guarded(ManageAccounts),
-            get(admin::new_user_form),
-        ),
-        route(
-            Method::POST,
-            "/admin/users",
-            Guarded(ManageAccounts),
-            post(admin::create_user),
-        ),
-        route(
-            Method::POST,
-            "/admin/users/{id}/password",
-            Guarded(ManageAccounts),
-            post(admin::reset_password),
-        ),
-        route(
-            Method::POST,
-            "/admin/users/{id}/active",
-            Guarded(ManageAccounts),
-            post(admin::set_active),
-        ),
-        route(
-            Method::GET,
-            "/admin/agencies",
-            Guarded(ManageAgencies),
-            get(admin::agencies),
-        ),
-        route(
-            Method::POST,
-            "/admin/agencies",
-            Guarded(ManageAgencies),
-            post(admin::create_agency),
-        ),
-        route(
-            Method::GET,
-            "/admin/audit",
-            Guarded(ViewAudit),
-            get(admin::audit),
-        ),
-        route(
-            Method::GET,
-            "/admin/tokens",
-            Guarded(ManageApiTokens),
-            get(admin::tokens),
-        ),
-        route(
-            Method::POST,
-            "/admin/tokens",
-            Guarded(ManageApiTokens),
-            post(admin::issue_token),
-        ),
-        route(
-            Method::POST,
-            "/admin/tokens/{id}/revoke",
-            Guarded(ManageApiTokens),
-            post(admin::revoke_token),
-        ),
+        route(Method::POST, "/sign-out", Guarded(SignedIn), post(signin::sign_out)),
+        route(Method::GET, "/account/password", Guarded(SignedIn), get(account::password_form)),
+        route(Method::POST, "/account/password", Guarded(SignedIn), post(account::change_password)),
+        route(Method::GET, "/regions", Guarded(ViewReference), get(regions::index)),
+        route(Method::GET, "/regions/{code}", Guarded(ViewReference), get(regions::show)),
+        route(Method::GET, "/people", Guarded(ViewPeople), get(people::search)),
+        route(Method::GET, "/people/new", Guarded(EditPeople), get(people::new_form)),
+        route(Method::POST, "/people", Guarded(EditPeople), post(people::create)),
+        route(Method::GET, "/people/{id}", Guarded(ViewPeople), get(people::show)),
+        route(Method::GET, "/people/{id}/edit", Guarded(EditPeople), get(people::edit_form)),
+        route(Method::POST, "/people/{id}", Guarded(EditPeople), post(people::update)),
+        route(Method::POST, "/people/{id}/placements", Guarded(EditPeople), post(people::add_placement)),
+        route(Method::POST, "/people/{id}/consents", Guarded(EditPeople), post(people::add_consent)),
+        route(Method::GET, "/admin/users", Guarded(ManageAccounts), get(admin::users)),
+        route(Method::GET, "/admin/users/new", Guarded(ManageAccounts), get(admin::new_user_form)),
+        route(Method::POST, "/admin/users", Guarded(ManageAccounts), post(admin::create_user)),
+        route(Method::POST, "/admin/users/{id}/password", Guarded(ManageAccounts), post(admin::reset_password)),
+        route(Method::POST, "/admin/users/{id}/active", Guarded(ManageAccounts), post(admin::set_active)),
+        route(Method::GET, "/admin/agencies", Guarded(ManageAgencies), get(admin::agencies)),
+        route(Method::POST, "/admin/agencies", Guarded(ManageAgencies), post(admin::create_agency)),
+        route(Method::GET, "/admin/audit", Guarded(ViewAudit), get(admin::audit)),
+        route(Method::GET, "/admin/tokens", Guarded(ManageApiTokens), get(admin::tokens)),
+        route(Method::POST, "/admin/tokens", Guarded(ManageApiTokens), post(admin::issue_token)),
+        route(Method::POST, "/admin/tokens/{id}/revoke", Guarded(ManageApiTokens), post(admin::revoke_token)),
     ]
 }
 
