@@ -15,6 +15,7 @@ which true pairs they generate (blocking recall) with the very same rules.
 
 from __future__ import annotations
 
+import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
@@ -71,12 +72,28 @@ def comparisons(columns: set[str]) -> list:
         c.append(cl.EmailComparison("email"))
     if "birth_place" in columns:
         c.append(cl.ExactMatch("birth_place").configure(term_frequency_adjustments=True))
+    # One comparison for where a person lives, from the most to the least specific part:
+    # scoring the address text, the village and the district separately would count one
+    # household three times (they are far from independent), and siblings share all three.
+    place_levels = []
     if "address" in columns:
-        c.append(cl.JaroWinklerAtThresholds("address", [0.9, 0.8]))
-    if "village" in columns:
-        c.append(cl.JaroWinklerAtThresholds("village", [0.9]).configure(term_frequency_adjustments=True))
+        place_levels += [cll.JaroWinklerLevel("address", 0.95), cll.JaroWinklerLevel("address", 0.85)]
+    if {"village", "district"} <= columns:
+        place_levels.append(cll.And(cll.ExactMatchLevel("village"), cll.ExactMatchLevel("district")))
+    elif "village" in columns:
+        place_levels.append(cll.JaroWinklerLevel("village", 0.9))
     if "district" in columns:
-        c.append(cl.ExactMatch("district").configure(term_frequency_adjustments=True))
+        place_levels.append(cll.ExactMatchLevel("district"))
+    if place_levels:
+        place_cols = [x for x in ("address", "village", "district") if x in columns]
+        null = cll.And(*[cll.NullLevel(x) for x in place_cols]) if len(place_cols) > 1 else cll.NullLevel(place_cols[0])
+        c.append(
+            cl.CustomComparison(
+                output_column_name="place",
+                comparison_levels=[null, *place_levels, cll.ElseLevel()],
+                comparison_description="address text, then village, then district",
+            )
+        )
     if "postcode" in columns:
         c.append(cl.LevenshteinAtThresholds("postcode", [1]).configure(term_frequency_adjustments=True))
     if "regency" in columns:
