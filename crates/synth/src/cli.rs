@@ -493,6 +493,31 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
     }
 
+    #[derive(clap::Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        args: GenerateArgs,
+    }
+
+    #[test]
+    fn the_command_line_refuses_unknown_formats_and_both_counts() {
+        use clap::Parser;
+        let e = Cmd::try_parse_from(["generate", "--out", "x", "--format", "pdf"])
+            .err()
+            .expect("pdf is not a format");
+        assert!(e.to_string().contains("pdf"), "{e}");
+        let e = Cmd::try_parse_from(["generate", "--out", "x", "--records", "5", "--people", "5"])
+            .err()
+            .expect("records and people exclude each other");
+        assert!(e.to_string().contains("cannot be used with"), "{e}");
+        let e = Cmd::try_parse_from(["generate", "--out", "x", "--records", "many"])
+            .err()
+            .expect("records is a number");
+        assert!(e.to_string().contains("many"), "{e}");
+        let ok = Cmd::try_parse_from(["generate", "--out", "x"]).expect("defaults");
+        assert_eq!((ok.args.records, ok.args.seed), (100_000, 1));
+    }
+
     #[test]
     fn bad_arguments_are_refused_with_a_clear_message() {
         let dir = tempdir("bad");

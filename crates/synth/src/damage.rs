@@ -39,9 +39,15 @@ pub fn nik_transposition<R: Rng + ?Sized>(rng: &mut R, nik: &str) -> String {
     String::from_utf8(b).unwrap_or_else(|_| nik.to_owned())
 }
 
-/// The number a spreadsheet keeps of a NIK typed into a numeric cell: 15 significant digits.
+/// The number a spreadsheet keeps of a NIK typed into a numeric cell: Excel keeps 15
+/// significant digits, so the 16th becomes 0 (an f64 alone would still hold it exactly).
 pub fn nik_as_number(nik: &str) -> f64 {
-    nik.parse::<f64>().unwrap_or(0.0)
+    let x = nik.parse::<f64>().unwrap_or(0.0);
+    if x >= 1e15 {
+        (x / 10.0).trunc() * 10.0
+    } else {
+        x
+    }
 }
 
 /// A number as a spreadsheet in the General format shows it and exports it to CSV: large
@@ -536,6 +542,7 @@ mod tests {
     #[test]
     fn a_nik_in_a_numeric_cell_exports_in_scientific_notation() {
         let x = nik_as_number("3604014503900001");
+        assert_eq!(x, 3_604_014_503_900_000.0, "the 16th digit is lost");
         assert_eq!(excel_general(x), "3.60401E+15");
         assert_eq!(excel_general(3_601_000_000_000_000.0), "3.601E+15");
         assert_eq!(excel_general(32944.0), "32944");

@@ -11,6 +11,20 @@
 //!   lists, each regency's Disnaker list, a training sign-up sheet), each with its own columns,
 //!   formats and damage, and the person each row truly belongs to.
 //! - [`cli`]: `emas generate`, which writes the lists, `truth.csv` and a `link.toml`.
+//!
+//! ```
+//! use emas_synth::{lists, people};
+//!
+//! let people = people::generate(42, 1_000); // the truth, same for the same seed
+//! assert_eq!(people.len(), 1_000);
+//! let lists = lists::generate(42, &people, lists::standard_specs(1.0));
+//! for list in &lists {
+//!     for row in &list.rows {
+//!         // row.cells as the list writes them; row.person_id is the truth (an index into `people`).
+//!         assert!(people[row.person_id as usize].id == row.person_id);
+//!     }
+//! }
+//! ```
 
 pub mod cli;
 pub mod damage;
