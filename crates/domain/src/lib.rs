@@ -4,8 +4,10 @@
 pub mod access;
 pub mod address;
 pub mod date;
+pub mod import;
 pub mod name;
 pub mod nik;
 pub mod person;
 pub mod phone;
+pub mod region_names;
 pub mod regions;
