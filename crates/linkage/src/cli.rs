@@ -17,7 +17,7 @@ use crate::eval::{Metrics, evaluate};
 use crate::field::Field;
 use crate::index::Index;
 use crate::io::{ReadError, Row, read};
-use crate::model::{LinkType, Model, probability};
+use crate::model::{Model, probability};
 use crate::prepare::{Dataset, Input};
 
 /// Links people across the lists a config names.
@@ -50,8 +50,15 @@ pub struct LinkArgs {
     pub model: Option<PathBuf>,
     /// Incremental run: the clusters file of an earlier run over the sources not marked
     /// `new = true`; only the new sources' rows are linked against them (needs --model).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "index")]
     pub existing: Option<PathBuf>,
+    /// Incremental run from an index saved by `--save-index`: the existing records are not read
+    /// or standardised again, only the sources marked `new = true` (needs --model).
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Save the standardised records and their clusters, for later `--index` runs.
+    #[arg(long)]
+    pub save_index: Option<PathBuf>,
     /// Write a JSON summary (counts, timings, and precision/recall where sources have `truth`).
     #[arg(long)]
     pub summary: Option<PathBuf>,
@@ -109,8 +116,42 @@ pub enum LinkError {
     Labels { path: PathBuf, message: String },
     #[error("existing clusters file {path}: {message}")]
     Existing { path: PathBuf, message: String },
+    #[error("index file {path}: {message}")]
+    Index { path: PathBuf, message: String },
     #[error("{0}")]
     Usage(String),
+}
+
+/// What `--save-index` writes: the standardised records, their clusters and the names of the
+/// sources they came from (checked against the config when loading).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedIndex {
+    format: u32,
+    sources: Vec<String>,
+    today: NaiveDate,
+    cluster_names: Vec<String>,
+    cluster: Vec<u32>,
+    data: Dataset,
+}
+
+fn save_index(path: &Path, saved: &SavedIndex) -> Result<(), LinkError> {
+    let file = File::create(path).map_err(write_err(path))?;
+    postcard::to_io(saved, BufWriter::new(file)).map_err(|e| LinkError::Index {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(())
+}
+
+fn load_index(path: &Path) -> Result<SavedIndex, LinkError> {
+    let bytes = std::fs::read(path).map_err(|e| LinkError::Index {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    postcard::from_bytes(&bytes).map_err(|e| LinkError::Index {
+        path: path.to_owned(),
+        message: format!("not an index saved by emas link ({e})"),
+    })
 }
 
 /// Per-source report.
@@ -172,7 +213,7 @@ fn load_source(
     let mut columns: Vec<(Field, Vec<usize>)> = Vec::new();
     let mut id_col = 0usize;
     let mut truth_col: Option<usize> = None;
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize, crate::prepare::FxBuild> = HashMap::default();
     let mut rows = 0usize;
     let mut err: Option<LinkError> = None;
     let result = read(&source.path, source.sheet.as_deref(), &mut |row| -> Result<
@@ -400,9 +441,10 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
         b.enable_steady_tick(std::time::Duration::from_millis(200));
         b
     };
-    if args.existing.is_some() && args.model.is_none() {
+    let incremental = args.existing.is_some() || args.index.is_some();
+    if incremental && args.model.is_none() {
         return Err(LinkError::Usage(
-            "--existing needs --model: incremental runs score with a saved model".into(),
+            "--existing and --index need --model: incremental runs score with a saved model".into(),
         ));
     }
     for (name, p) in [("--threshold", args.threshold), ("--floor", args.floor)] {
@@ -423,12 +465,16 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
     };
     // An incremental run splits old from new rows first, so it does not stream.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Input>>(1);
-    loaded.stream = args.existing.is_none().then_some(tx);
+    loaded.stream = (!incremental).then_some(tx);
     let mut truth_ids = HashMap::new();
     // In an incremental run the existing sources come first, then the new ones.
     let mut order: Vec<usize> = (0..config.sources.len()).collect();
-    if args.existing.is_some() {
+    if incremental {
         order.sort_by_key(|&i| config.sources[i].new);
+    }
+    // From a saved index only the new sources are read.
+    if args.index.is_some() {
+        order.retain(|&i| config.sources[i].new);
     }
     let d = std::thread::scope(|scope| -> Result<Dataset, LinkError> {
         let standardiser = scope.spawn(move || {
@@ -487,16 +533,15 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
     let truth = std::mem::take(&mut loaded.truth);
     let progress = |stage: &str| bar.set_message(stage.to_owned());
 
-    if let Some(existing) = &args.existing {
+    if incremental {
         let model = model
             .as_ref()
-            .expect("checked above: --existing needs --model");
+            .expect("checked above: incremental runs need --model");
         return run_incremental(
             args,
             &config,
             model,
             loaded,
-            existing,
             &settings,
             started,
             seconds_read,
@@ -546,6 +591,17 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
     write_clusters(&args.out, &names, &d.sources, &d.ids, &|i| {
         outcome.cluster[i].to_string()
     })?;
+    if let Some(path) = &args.save_index {
+        let saved = SavedIndex {
+            format: 1,
+            sources: names.clone(),
+            today,
+            cluster_names: (0..outcome.stats.clusters).map(|c| c.to_string()).collect(),
+            cluster: outcome.cluster.clone(),
+            data: d.clone(),
+        };
+        save_index(path, &saved)?;
+    }
     if let Some(path) = &args.pairs {
         let scorer = crate::model::Scorer::new(&outcome.model, &d);
         let mut w = BufWriter::new(File::create(path).map_err(write_err(path))?);
@@ -684,13 +740,101 @@ fn run_incremental(
     config: &Config,
     model: &Model,
     loaded: Loaded,
-    existing: &Path,
     settings: &Settings,
     started: Instant,
     seconds_read: f64,
     bar: &ProgressBar,
 ) -> Result<(), LinkError> {
     let names: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
+    let (old, new): (Vec<Input>, Vec<Input>) = loaded
+        .inputs
+        .into_iter()
+        .partition(|r| !config.sources[r.source as usize].new);
+    if new.is_empty() {
+        return Err(LinkError::Usage(
+            "an incremental run needs at least one source with new = true".into(),
+        ));
+    }
+    bar.set_message("building the index");
+    let t0 = Instant::now();
+    let (d, clusters, cluster_names) = match (&args.index, &args.existing) {
+        (Some(path), _) => {
+            let saved = load_index(path)?;
+            // Source numbers are config positions: the index's sources must come first, in order.
+            if !names.starts_with(&saved.sources) {
+                return Err(LinkError::Index {
+                    path: path.clone(),
+                    message: format!(
+                        "it was saved for the sources {}, which must be the first sources the config names ({})",
+                        saved.sources.join(", "),
+                        names.join(", ")
+                    ),
+                });
+            }
+            (saved.data, saved.cluster, saved.cluster_names)
+        }
+        (None, Some(existing)) => existing_clusters(config, &names, old, existing, settings)?,
+        (None, None) => unreachable!("run_incremental is called with --index or --existing"),
+    };
+    let n_old = d.len();
+    let next_numeric = cluster_names
+        .iter()
+        .filter_map(|c| c.parse::<u64>().ok())
+        .max()
+        .map_or(0, |m| m + 1);
+    let mut index = Index::build(d, clusters, model.clone(), settings.today, settings.floor);
+    let seconds_index_build = t0.elapsed().as_secs_f64();
+    bar.set_message("linking the new records");
+    let t1 = Instant::now();
+    let n_new = new.len();
+    let result = index.link(new);
+    let seconds_link = t1.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let name_of = |c: u32| -> String {
+        match cluster_names.get(c as usize) {
+            Some(n) => n.clone(),
+            None => (next_numeric + u64::from(c) - cluster_names.len() as u64).to_string(),
+        }
+    };
+    report_incremental(
+        args,
+        &names,
+        &index,
+        &result,
+        &name_of,
+        cluster_names.len(),
+        (n_old, n_new, seconds_index_build, seconds_link),
+        loaded.reports,
+        started,
+        seconds_read,
+    )?;
+    if let Some(path) = &args.save_index {
+        let data = index.dataset();
+        let cluster: Vec<u32> = (0..data.len() as u32)
+            .map(|i| index.cluster_of(i))
+            .collect();
+        let top = cluster.iter().max().map_or(0, |m| m + 1);
+        let saved = SavedIndex {
+            format: 1,
+            sources: names.clone(),
+            today: settings.today,
+            cluster_names: (0..top).map(&name_of).collect(),
+            cluster,
+            data: data.clone(),
+        };
+        save_index(path, &saved)?;
+    }
+    Ok(())
+}
+
+/// The existing records' clusters from an earlier run's clusters file.
+fn existing_clusters(
+    config: &Config,
+    names: &[String],
+    old: Vec<Input>,
+    existing: &Path,
+    settings: &Settings,
+) -> Result<(Dataset, Vec<u32>, Vec<String>), LinkError> {
     let bad = |message: String| LinkError::Existing {
         path: existing.to_owned(),
         message,
@@ -719,15 +863,6 @@ fn run_incremental(
         Ok(())
     })?;
     res?;
-    let (old, new): (Vec<Input>, Vec<Input>) = loaded
-        .inputs
-        .into_iter()
-        .partition(|r| !config.sources[r.source as usize].new);
-    if new.is_empty() {
-        return Err(LinkError::Usage(
-            "an incremental run needs at least one source with new = true".into(),
-        ));
-    }
     let mut cluster_names: Vec<String> = Vec::new();
     let mut cluster_index: HashMap<String, u32> = HashMap::new();
     let mut clusters = Vec::with_capacity(old.len());
@@ -745,34 +880,27 @@ fn run_incremental(
         });
         clusters.push(k);
     }
-    let next_numeric = cluster_names
-        .iter()
-        .filter_map(|c| c.parse::<u64>().ok())
-        .max()
-        .map_or(0, |m| m + 1);
-
-    bar.set_message("building the index");
-    let t0 = Instant::now();
     let mut d = Dataset::default();
-    let n_old = old.len();
     d.extend(old, settings.today);
-    let mut index = Index::build(d, clusters, model.clone(), settings.today, settings.floor);
-    let seconds_index_build = t0.elapsed().as_secs_f64();
-    bar.set_message("linking the new records");
-    let t1 = Instant::now();
-    let n_new = new.len();
-    let result = index.link(new);
-    let seconds_link = t1.elapsed().as_secs_f64();
-    bar.finish_and_clear();
+    Ok((d, clusters, cluster_names))
+}
 
+/// Writes the outputs and the report of an incremental run.
+#[allow(clippy::too_many_arguments)]
+fn report_incremental(
+    args: &LinkArgs,
+    names: &[String],
+    index: &Index,
+    result: &crate::index::BatchResult,
+    name_of: &dyn Fn(u32) -> String,
+    n_existing_clusters: usize,
+    (n_old, n_new, seconds_index_build, seconds_link): (usize, usize, f64, f64),
+    reports: Vec<SourceReport>,
+    started: Instant,
+    seconds_read: f64,
+) -> Result<(), LinkError> {
     let data = index.dataset();
-    let name_of = |c: u32| -> String {
-        match cluster_names.get(c as usize) {
-            Some(n) => n.clone(),
-            None => (next_numeric + u64::from(c) - cluster_names.len() as u64).to_string(),
-        }
-    };
-    write_clusters(&args.out, &names, &data.sources, &data.ids, &|i| {
+    write_clusters(&args.out, names, &data.sources, &data.ids, &|i| {
         name_of(index.cluster_of(i as u32))
     })?;
     if let Some(path) = &args.pairs {
@@ -801,7 +929,7 @@ fn run_incremental(
     let matched = result
         .cluster
         .iter()
-        .filter(|&&c| (c as usize) < cluster_names.len())
+        .filter(|&&c| (c as usize) < n_existing_clusters)
         .count();
     eprintln!(
         "emas link (incremental): {n_new} new records against {n_old} existing; index built in {seconds_index_build:.2} s, batch linked in {seconds_link:.3} s; {matched} joined an existing person, {} matches flagged for review",
@@ -809,7 +937,7 @@ fn run_incremental(
     );
     if let Some(path) = &args.summary {
         let summary = Summary {
-            sources: loaded.reports,
+            sources: reports,
             stats: None,
             metrics: None,
             seconds_total: started.elapsed().as_secs_f64(),
@@ -825,6 +953,5 @@ fn run_incremental(
         };
         write_json(path, &summary)?;
     }
-    let _ = LinkType::Dedupe;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! as day numbers) computed once here, so that blocking and comparison touch only integers and
 //! short byte strings.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -13,6 +14,7 @@ use emas_domain::name::{fold_ascii, phonetic, standardise};
 use emas_domain::nik::{NikCell, Sex};
 use emas_domain::phone;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
 
@@ -59,8 +61,10 @@ impl Hasher for FxHasher {
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 
-/// Strings stored once; id 0 is "absent".
-#[derive(Debug, Clone)]
+/// Strings stored once; id 0 is "absent". Saved as its list of strings; the lookup map is
+/// rebuilt on loading.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "Vec<Box<str>>")]
 pub struct Interner {
     map: HashMap<Box<str>, u32, FxBuild>,
     strings: Vec<Box<str>>,
@@ -72,6 +76,23 @@ impl Default for Interner {
             map: HashMap::default(),
             strings: vec!["".into()],
         }
+    }
+}
+
+impl Serialize for Interner {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.strings.serialize(serializer)
+    }
+}
+
+impl From<Vec<Box<str>>> for Interner {
+    fn from(strings: Vec<Box<str>>) -> Interner {
+        let mut map: HashMap<Box<str>, u32, FxBuild> = HashMap::default();
+        map.reserve(strings.len());
+        for (i, s) in strings.iter().enumerate().skip(1) {
+            map.insert(s.clone(), i as u32);
+        }
+        Interner { map, strings }
     }
 }
 
@@ -103,7 +124,7 @@ impl Interner {
 }
 
 /// NIK state of a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum NikState {
     #[default]
     Missing,
@@ -117,7 +138,7 @@ pub enum NikState {
 
 /// A standardised record. Strings are interner ids (0 = absent); `dob` is days from the common
 /// era (0 = absent).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Rec {
     pub nik: u64,
     pub nik_state: NikState,
@@ -157,7 +178,7 @@ impl Rec {
 }
 
 /// All records of a run, standardised: the columnar store the rest of the engine reads.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Dataset {
     pub recs: Vec<Rec>,
     pub sources: Vec<u16>,
@@ -210,7 +231,8 @@ fn digits(s: &str) -> Option<String> {
 }
 
 fn standardise_row(values: &[(Field, String)], today: NaiveDate) -> Std {
-    let mut joined: [Option<String>; Field::ALL.len()] = Default::default();
+    // Borrowed unless a field's value is several columns joined: no copy in the common case.
+    let mut joined: [Option<Cow<'_, str>>; Field::ALL.len()] = Default::default();
     for (field, value) in values {
         let v = value.trim();
         if v.is_empty() {
@@ -219,10 +241,11 @@ fn standardise_row(values: &[(Field, String)], today: NaiveDate) -> Std {
         let slot = &mut joined[field.index()];
         match slot {
             Some(s) => {
+                let s = s.to_mut();
                 s.push(' ');
                 s.push_str(v);
             }
-            None => *slot = Some(v.to_owned()),
+            None => *slot = Some(Cow::Borrowed(v)),
         }
     }
     let get = |f: Field| joined[f.index()].as_deref();

@@ -41,6 +41,8 @@ fn args(config: &Path, out: &Path) -> LinkArgs {
         save_model: None,
         model: None,
         existing: None,
+        index: None,
+        save_index: None,
         summary: None,
         truth: None,
         max_block_size: None,
@@ -182,6 +184,34 @@ fn a_saved_model_gives_the_same_clusters_and_serves_an_incremental_batch() {
     for (k, v) in &first {
         assert_eq!(&third[k], v, "existing records keep their clusters");
     }
+
+    // The same batch against a saved index: the existing lists are not read again.
+    let mut save = args(&config, &dir.path("fourth.csv"));
+    save.model = Some(dir.path("model.json"));
+    save.save_index = Some(dir.path("index.bin"));
+    run(&save).expect("run that saves its index");
+    std::fs::remove_file(dir.path("disnaker.csv")).expect("the old lists are not needed any more");
+    let mut from_index = args(&config2, &dir.path("fifth.csv"));
+    from_index.model = Some(dir.path("model.json"));
+    from_index.index = Some(dir.path("index.bin"));
+    run(&from_index).expect("incremental run from the index");
+    assert_eq!(clusters(&dir.path("fifth.csv")), third);
+
+    // An index saved for other sources is refused, naming both lists of sources.
+    let other = dir.write(
+        "other.toml",
+        std::fs::read_to_string(&config2)
+            .expect("config")
+            .replace("\"kepulangan\"", "\"pulang\""),
+    );
+    let mut wrong = args(&other, &dir.path("sixth.csv"));
+    wrong.model = Some(dir.path("model.json"));
+    wrong.index = Some(dir.path("index.bin"));
+    let e = run(&wrong).expect_err("index of other sources");
+    assert!(
+        e.to_string().contains("kepulangan") && e.to_string().contains("pulang"),
+        "{e}"
+    );
 }
 
 #[test]
