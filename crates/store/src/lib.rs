@@ -8,6 +8,7 @@ mod error;
 pub mod agencies;
 pub mod audit;
 pub mod demo;
+pub mod imports;
 pub mod password;
 pub mod people;
 pub mod regions;

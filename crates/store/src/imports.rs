@@ -1,0 +1,504 @@
+//! Imports of agency lists: a named source (kept across imports), a batch per uploaded file, and
+//! every row kept as a source record linked to its person. A batch is planned first (nothing is
+//! written), then committed in one transaction, all or none; it can be undone.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use emas_domain::import::{Mapping, ParsedRow, Severity, parse_row};
+use emas_domain::nik::Nik;
+use emas_domain::person::MigrationStatus;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::people::{self, AddressInput, PersonInput, PlacementInput};
+use crate::{Db, DbError, Tx, with_db, with_tx};
+
+/// The kinds of list agencies keep.
+pub const SOURCE_KINDS: [&str; 5] = ["departure", "return", "regency", "training", "other"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Source {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub agency_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Batch {
+    pub id: i64,
+    pub source_id: i64,
+    pub source_name: String,
+    pub file_name: String,
+    pub status: String,
+    pub rows_total: i64,
+    pub rows_new: i64,
+    pub rows_matched: i64,
+    pub rows_already: i64,
+    pub rows_error: i64,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub committed_at: Option<DateTime<Utc>>,
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+/// What will happen to one row when the batch is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new person.
+    New,
+    /// Attached to a person already in the registry.
+    Matched(i64),
+    /// Attached to the person an earlier row of the same file creates (its line).
+    SameAsLine(usize),
+    /// This very row was imported from this source before.
+    Already,
+    /// Skipped: it has errors.
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedRow {
+    pub line: usize,
+    pub record_id: String,
+    pub cells: Vec<String>,
+    pub row_hash: String,
+    pub parsed: ParsedRow,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub total: usize,
+    pub new: usize,
+    pub matched: usize,
+    pub already: usize,
+    pub error: usize,
+    pub warnings: usize,
+}
+
+pub struct Plan {
+    pub headers: Vec<String>,
+    pub rows: Vec<PlannedRow>,
+    pub counts: Counts,
+}
+
+pub fn file_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The identity of a row within its source: its headers and values, so that the same row in a
+/// later, overlapping file is recognised.
+fn row_hash(headers: &[String], cells: &[String]) -> String {
+    let mut h = Sha256::new();
+    for (i, header) in headers.iter().enumerate() {
+        let value = cells.get(i).map_or("", |c| c.trim());
+        if value.is_empty() {
+            continue;
+        }
+        h.update(header.trim().as_bytes());
+        h.update([0x1f]);
+        h.update(value.as_bytes());
+        h.update([0x1e]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Until person resolution lands, a row attaches to an existing person only on an exact valid
+/// NIK. This is the one place that decides; the linkage engine will replace it.
+async fn resolve_existing(db: &Db, niks: &[Nik]) -> Result<HashMap<String, i64>, DbError> {
+    let mut found = HashMap::new();
+    for chunk in niks.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "select nik, min(id) from person where nik in ({}) group by nik",
+            placeholders.join(", ")
+        );
+        let rows: Vec<(String, i64)> = with_db!(db, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for n in chunk {
+                q = q.bind(n.digits());
+            }
+            q.fetch_all(p).await
+        })?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+async fn existing_hashes(
+    db: &Db,
+    source_id: Option<i64>,
+    hashes: &[String],
+) -> Result<HashSet<String>, DbError> {
+    let mut found = HashSet::new();
+    let Some(source_id) = source_id else {
+        return Ok(found);
+    };
+    for chunk in hashes.chunks(500) {
+        let placeholders: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "select row_hash from source_record where source_id = $1 and row_hash in ({})",
+            placeholders.join(", ")
+        );
+        let rows: Vec<(String,)> = with_db!(db, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(source_id);
+            for h in chunk {
+                q = q.bind(h.as_str());
+            }
+            q.fetch_all(p).await
+        })?;
+        found.extend(rows.into_iter().map(|r| r.0));
+    }
+    Ok(found)
+}
+
+/// Reads every row and decides what committing would do, writing nothing. `rows` are
+/// `(line, cells)`; the record id is the mapped id column, else the line number.
+pub async fn plan(
+    db: &Db,
+    source_id: Option<i64>,
+    headers: Vec<String>,
+    mapping: &Mapping,
+    rows: Vec<(usize, Vec<String>)>,
+    today: NaiveDate,
+) -> Result<Plan, DbError> {
+    let id_column = mapping
+        .columns
+        .iter()
+        .position(|c| *c == Some(emas_domain::import::Field::RecordId));
+    let mut planned: Vec<PlannedRow> = rows
+        .into_iter()
+        .map(|(line, cells)| {
+            let parsed = parse_row(mapping, &headers, &cells, today);
+            let record_id = id_column
+                .and_then(|i| cells.get(i))
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| line.to_string());
+            PlannedRow {
+                line,
+                record_id,
+                row_hash: row_hash(&headers, &cells),
+                cells,
+                parsed,
+                outcome: Outcome::New,
+            }
+        })
+        .collect();
+    let hashes: Vec<String> = planned.iter().map(|r| r.row_hash.clone()).collect();
+    let already = existing_hashes(db, source_id, &hashes).await?;
+    let niks: Vec<Nik> = planned.iter().filter_map(|r| r.parsed.nik).collect();
+    let existing = resolve_existing(db, &niks).await?;
+    let mut first_line_of_nik: HashMap<String, usize> = HashMap::new();
+    let mut seen_hashes: HashSet<String> = HashSet::new();
+    let mut counts = Counts {
+        total: planned.len(),
+        ..Counts::default()
+    };
+    for row in &mut planned {
+        row.outcome = if row.parsed.has_errors() {
+            Outcome::Error
+        } else if already.contains(&row.row_hash) || !seen_hashes.insert(row.row_hash.clone()) {
+            Outcome::Already
+        } else if let Some(nik) = row.parsed.nik.map(|n| n.digits()) {
+            if let Some(&id) = existing.get(&nik) {
+                Outcome::Matched(id)
+            } else if let Some(&line) = first_line_of_nik.get(&nik) {
+                Outcome::SameAsLine(line)
+            } else {
+                first_line_of_nik.insert(nik, row.line);
+                Outcome::New
+            }
+        } else {
+            Outcome::New
+        };
+        match row.outcome {
+            Outcome::New => counts.new += 1,
+            Outcome::Matched(_) | Outcome::SameAsLine(_) => counts.matched += 1,
+            Outcome::Already => counts.already += 1,
+            Outcome::Error => counts.error += 1,
+        }
+        if row.outcome != Outcome::Error
+            && row
+                .parsed
+                .issues
+                .iter()
+                .any(|i| i.severity == Severity::Warning)
+        {
+            counts.warnings += 1;
+        }
+    }
+    Ok(Plan {
+        headers,
+        rows: planned,
+        counts,
+    })
+}
+
+impl Db {
+    pub async fn sources(&self) -> Result<Vec<Source>, DbError> {
+        Ok(
+            with_db!(self, p => sqlx::query_as("select id, name, kind, agency_id from source order by name").fetch_all(p).await)?,
+        )
+    }
+
+    pub async fn source_by_name(&self, name: &str) -> Result<Option<Source>, DbError> {
+        Ok(
+            with_db!(self, p => sqlx::query_as("select id, name, kind, agency_id from source where name = $1")
+            .bind(name.trim()).fetch_optional(p).await)?,
+        )
+    }
+
+    pub async fn import_batch(&self, id: i64) -> Result<Batch, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(BATCH_SELECT_BY_ID).bind(id).fetch_one(p).await)?)
+    }
+
+    /// The uploaded file of a batch that is staged (previewed, not yet committed).
+    pub async fn staged_file(&self, id: i64) -> Result<Vec<u8>, DbError> {
+        let row: (Option<Vec<u8>>,) = with_db!(self, p => sqlx::query_as(
+            "select file_bytes from import_batch where id = $1 and status = 'staged'")
+            .bind(id).fetch_one(p).await)?;
+        row.0.ok_or(DbError::NotFound)
+    }
+
+    /// Batches newest first.
+    pub async fn import_batches(&self, limit: i64) -> Result<Vec<Batch>, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(BATCH_SELECT_RECENT).bind(limit).fetch_all(p).await)?)
+    }
+
+    /// The source records a person was built from: source name, record id, line, raw row.
+    pub async fn source_records_of(
+        &self,
+        person_id: i64,
+    ) -> Result<Vec<SourceRecordView>, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(
+            "select sr.id, s.name as source_name, sr.batch_id, sr.record_id, sr.line, sr.raw, sr.warnings \
+             from source_record sr join source s on s.id = sr.source_id \
+             where sr.person_id = $1 order by sr.id")
+            .bind(person_id).fetch_all(p).await)?)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SourceRecordView {
+    pub id: i64,
+    pub source_name: String,
+    pub batch_id: i64,
+    pub record_id: String,
+    pub line: i64,
+    pub raw: String,
+    pub warnings: String,
+}
+
+impl SourceRecordView {
+    /// The row as (header, value) pairs.
+    pub fn cells(&self) -> Vec<(String, String)> {
+        serde_json::from_str(&self.raw).unwrap_or_default()
+    }
+}
+
+/// The columns of a batch with its source's name, for both queries below.
+macro_rules! batch_select {
+    ($tail:literal) => {
+        concat!(
+            "select b.id, b.source_id, s.name as source_name, b.file_name, b.status, b.rows_total, \
+             b.rows_new, b.rows_matched, b.rows_already, b.rows_error, b.created_by, b.created_at, \
+             b.committed_at, b.undone_at from import_batch b join source s on s.id = b.source_id ",
+            $tail
+        )
+    };
+}
+const BATCH_SELECT_BY_ID: &str = batch_select!("where b.id = $1");
+const BATCH_SELECT_RECENT: &str = batch_select!("order by b.id desc limit $1");
+
+/// The source of that name, created with `kind` and `agency_id` if it is new.
+pub async fn ensure_source(
+    tx: &mut Tx,
+    name: &str,
+    kind: &str,
+    agency_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let found: Option<(i64,)> = with_tx!(tx, c => sqlx::query_as("select id from source where name = $1")
+        .bind(name.trim()).fetch_optional(&mut *c).await)?;
+    if let Some((id,)) = found {
+        return Ok(id);
+    }
+    let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
+        "insert into source (name, kind, agency_id, created_at) values ($1, $2, $3, $4) returning id")
+        .bind(name.trim()).bind(kind).bind(agency_id).bind(now).fetch_one(c).await)?;
+    Ok(id)
+}
+
+/// Keeps an uploaded file as a staged batch, to be committed or cancelled after its preview.
+pub async fn stage(
+    tx: &mut Tx,
+    source_id: i64,
+    file_name: &str,
+    bytes: &[u8],
+    created_by: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
+        "insert into import_batch (source_id, file_name, file_sha256, file_bytes, status, created_by, created_at) \
+         values ($1, $2, $3, $4, 'staged', $5, $6) returning id")
+        .bind(source_id).bind(file_name).bind(file_sha256(bytes)).bind(bytes).bind(created_by).bind(now)
+        .fetch_one(c).await)?;
+    Ok(id)
+}
+
+pub async fn cancel(tx: &mut Tx, batch_id: i64) -> Result<(), DbError> {
+    let done = with_tx!(tx, c => sqlx::query(
+        "update import_batch set status = 'cancelled', file_bytes = null where id = $1 and status = 'staged'")
+        .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    if done == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
+fn person_input(row: &ParsedRow) -> PersonInput {
+    let p = row;
+    let status = match &p.placement {
+        Some(pl) if pl.return_date.is_none() && pl.departure_date.is_some() => {
+            MigrationStatus::Abroad
+        }
+        _ => MigrationStatus::Returned,
+    };
+    PersonInput {
+        nik: p.nik,
+        nik_mismatch_note: String::new(),
+        full_name: p.full_name.clone(),
+        sex: p.sex,
+        birth_date: p.birth_date,
+        birth_place: p.birth_place.clone(),
+        education: p.education.clone(),
+        household_size: None,
+        skills: String::new(),
+        languages: String::new(),
+        status,
+        status_since: p.placement.as_ref().and_then(|pl| pl.return_date),
+        address: AddressInput {
+            region_code: p.region_code.as_ref().map(|c| c.to_string()),
+            region_known: p.region_known,
+            kampung: p.kampung.clone(),
+            rt: p.rt.clone(),
+            rw: p.rw.clone(),
+            street: p.street.clone(),
+        },
+        phones: p.phones.clone(),
+    }
+}
+
+/// Writes the planned rows of a staged batch: new people, source records linked to their
+/// people, placements. Runs in the caller's transaction, so it is all or none. `progress` is
+/// told how many rows are done.
+pub async fn commit(
+    tx: &mut Tx,
+    batch_id: i64,
+    source_id: i64,
+    plan: &Plan,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<Counts, DbError> {
+    let mut person_of_line: HashMap<usize, i64> = HashMap::new();
+    for (done, row) in plan.rows.iter().enumerate() {
+        let person_id = match row.outcome {
+            Outcome::Error | Outcome::Already => None,
+            Outcome::Matched(id) => Some(id),
+            Outcome::SameAsLine(line) => person_of_line.get(&line).copied(),
+            Outcome::New => {
+                let id = people::create_person(tx, &person_input(&row.parsed), now).await?;
+                with_tx!(tx, c => sqlx::query("update person set created_by_batch = $1 where id = $2")
+                    .bind(batch_id).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+                person_of_line.insert(row.line, id);
+                Some(id)
+            }
+        };
+        if let Some(person_id) = person_id {
+            let raw: Vec<(&str, &str)> = plan
+                .headers
+                .iter()
+                .zip(row.cells.iter())
+                .map(|(h, v)| (h.as_str(), v.as_str()))
+                .collect();
+            let warnings: Vec<String> = row
+                .parsed
+                .issues
+                .iter()
+                .map(|i| format!("{}: {}", i.column, i.code))
+                .collect();
+            let (record_id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
+                "insert into source_record (source_id, batch_id, record_id, line, row_hash, raw, warnings, \
+                 person_id, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id")
+                .bind(source_id).bind(batch_id).bind(&row.record_id).bind(row.line as i64)
+                .bind(&row.row_hash).bind(serde_json::to_string(&raw).unwrap_or_default())
+                .bind(warnings.join("; ")).bind(person_id).bind(now)
+                .fetch_one(c).await)?;
+            if let Some(pl) = &row.parsed.placement {
+                let input = PlacementInput {
+                    country: pl.country.clone(),
+                    sector: pl.sector,
+                    route: pl.route,
+                    employer: pl.employer.clone(),
+                    agency: pl.agency.clone(),
+                    departure_date: pl.departure_date,
+                    return_date: pl.return_date,
+                    return_reason: pl.return_reason.clone(),
+                };
+                let placement_id = people::add_placement(tx, person_id, &input, now).await?;
+                with_tx!(tx, c => sqlx::query("update placement set source_record_id = $1 where id = $2")
+                    .bind(record_id).bind(placement_id).execute(c).await.map(|r| r.rows_affected()))?;
+            }
+        }
+        if done % 500 == 0 {
+            progress(done);
+        }
+    }
+    progress(plan.rows.len());
+    let c = &plan.counts;
+    let updated = with_tx!(tx, conn => sqlx::query(
+        "update import_batch set status = 'committed', file_bytes = null, rows_total = $1, rows_new = $2, \
+         rows_matched = $3, rows_already = $4, rows_error = $5, committed_at = $6 where id = $7 and status = 'staged'")
+        .bind(c.total as i64).bind(c.new as i64).bind(c.matched as i64).bind(c.already as i64)
+        .bind(c.error as i64).bind(now).bind(batch_id)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
+    if updated == 0 {
+        // Committed or cancelled meanwhile (another tab, another registrar): write nothing.
+        return Err(DbError::Conflict("import_batch.status".into()));
+    }
+    Ok(plan.counts.clone())
+}
+
+/// Removes what a committed batch added: its source records (and the placements they brought)
+/// and the people that only it created. The audit log keeps the history.
+pub async fn undo(tx: &mut Tx, batch_id: i64, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let batch_ok = with_tx!(tx, c => sqlx::query(
+        "update import_batch set status = 'undone', undone_at = $1 where id = $2 and status = 'committed'")
+        .bind(now).bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    if batch_ok == 0 {
+        return Err(DbError::NotFound);
+    }
+    with_tx!(tx, c => sqlx::query(
+        "delete from placement where source_record_id in (select id from source_record where batch_id = $1)")
+        .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    with_tx!(tx, c => sqlx::query("delete from source_record where batch_id = $1")
+        .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    let removed = with_tx!(tx, c => sqlx::query(
+        "delete from person where created_by_batch = $1 \
+         and not exists (select 1 from source_record sr where sr.person_id = person.id)")
+        .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    // People it created that other lists also name stay; they now belong to the earliest of
+    // those lists, so undoing that one removes them in turn.
+    with_tx!(tx, c => sqlx::query(
+        "update person set created_by_batch = \
+         (select min(sr.batch_id) from source_record sr where sr.person_id = person.id) \
+         where created_by_batch = $1")
+        .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(removed)
+}
