@@ -321,3 +321,123 @@ fn windows_1252_and_garbage_rows_are_read_not_fatal() {
     let s = std::fs::read_to_string(dir.path("s.json")).expect("summary");
     assert!(s.contains("\"garbage\": 2"), "{s}");
 }
+
+#[test]
+fn decisions_people_made_bind_the_clusters_and_their_effect_is_reported() {
+    let dir = Dir::new("labels");
+    let config = fixture(&dir);
+    // A reviewer says disnaker/1 and kepulangan/K1 are different people (say, twins), and that
+    // disnaker/5 and kepulangan/K4 are the same woman (she changed her name).
+    dir.write(
+        "keputusan.csv",
+        "source_l,record_id_l,source_r,record_id_r,same\ndisnaker,1,kepulangan,K1,0\ndisnaker,5,kepulangan,K4,ya\n",
+    );
+    let text = format!(
+        "labels = \"keputusan.csv\"\n{}",
+        std::fs::read_to_string(&config).expect("config")
+    );
+    let config = dir.write("link.toml", text);
+    let mut a = args(&config, &dir.path("c.csv"));
+    a.summary = Some(dir.path("s.json"));
+    run(&a).expect("run with labels");
+    let c = clusters(&dir.path("c.csv"));
+    assert_ne!(c["disnaker/1"], c["kepulangan/K1"]);
+    assert_eq!(c["disnaker/5"], c["kepulangan/K4"]);
+    assert_eq!(
+        c["disnaker/2"], c["kepulangan/K2"],
+        "unlabelled pairs are still linked"
+    );
+    let s = std::fs::read_to_string(dir.path("s.json")).expect("summary");
+    assert!(
+        s.contains("\"labels\": 2") && s.contains("agreeing_after"),
+        "{s}"
+    );
+
+    // A label naming a record that does not exist is refused with its line.
+    dir.write(
+        "keputusan.csv",
+        "source_l,record_id_l,source_r,record_id_r,same\ndisnaker,99,kepulangan,K1,0\n",
+    );
+    let e = run(&args(&config, &dir.path("c.csv"))).expect_err("unknown record");
+    assert!(
+        e.to_string().contains("line 2") && e.to_string().contains("disnaker"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_spreadsheet_with_numeric_niks_and_date_cells_is_read() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let dir = Dir::new("xlsx");
+    let mut book = Workbook::new();
+    let sheet = book
+        .add_worksheet()
+        .set_name("Data PMI")
+        .expect("sheet name");
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    for (c, h) in ["NO", "NIK", "NAMA", "TGL LAHIR"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    let rows = [
+        (1.0, 3604054503900002.0, "Siti Nurhayati"),
+        (2.0, 3604054503900002.0, "SITI NUR HAYATI"),
+        (3.0, 3603126708850001.0, "Juariah"),
+    ];
+    for (r, (no, nik, name)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_number(r, 0, *no).expect("no");
+        sheet.write_number(r, 1, *nik).expect("nik");
+        sheet.write_string(r, 2, *name).expect("name");
+        let d = if r == 3 {
+            ExcelDateTime::from_ymd(1985, 8, 27)
+        } else {
+            ExcelDateTime::from_ymd(1990, 3, 5)
+        };
+        sheet
+            .write_datetime_with_format(r, 3, &d.expect("date"), &date)
+            .expect("date cell");
+    }
+    book.save(dir.path("pmi.xlsx")).expect("save xlsx");
+    let config = dir.write(
+        "link.toml",
+        "[[sources]]\nname = \"pmi\"\npath = \"pmi.xlsx\"\nsheet = \"Data PMI\"\nid = \"NO\"\n[sources.fields]\nnik = \"NIK\"\nfull_name = \"NAMA\"\nbirth_date = \"TGL LAHIR\"\n",
+    );
+    run(&args(&config, &dir.path("c.csv"))).expect("xlsx is read");
+    let c = clusters(&dir.path("c.csv"));
+    assert_eq!(c.len(), 3);
+    assert!(
+        c.contains_key("pmi/1"),
+        "ids lose the .0 of numeric cells: {c:?}"
+    );
+    // The cells as the engine receives them: the NIK whole, the date as its serial number.
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    emas_linkage::io::read(
+        &dir.path("pmi.xlsx"),
+        Some("Data PMI"),
+        &mut |row| -> Result<(), ()> {
+            if let emas_linkage::io::Row::Data(_, cells) = row {
+                rows.push(cells.iter().map(|c| (*c).to_owned()).collect());
+            }
+            Ok(())
+        },
+    )
+    .expect("readable")
+    .expect("visited");
+    assert_eq!(rows[0][1], "3604054503900002");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("valid");
+    assert_eq!(
+        emas_domain::date::parse_date(&rows[0][3], today),
+        chrono::NaiveDate::from_ymd_opt(1990, 3, 5)
+    );
+
+    // A worksheet that is not there is named, with the ones that are.
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("Data PMI", "Sheet9");
+    let config = dir.write("link.toml", text);
+    let e = run(&args(&config, &dir.path("c.csv"))).expect_err("no such sheet");
+    assert!(
+        e.to_string().contains("Sheet9") && e.to_string().contains("Data PMI"),
+        "{e}"
+    );
+}
