@@ -394,7 +394,7 @@ fn a_spreadsheet_with_numeric_niks_and_date_cells_is_read() {
             ExcelDateTime::from_ymd(1990, 3, 5)
         };
         sheet
-            .write_datetime_with_format(r, 3, &d.expect("date"), &date)
+            .write_datetime_with_format(r, 3, d.expect("date"), &date)
             .expect("date cell");
     }
     book.save(dir.path("pmi.xlsx")).expect("save xlsx");
