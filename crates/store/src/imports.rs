@@ -37,7 +37,8 @@ pub struct Batch {
     pub rows_matched: i64,
     pub rows_already: i64,
     pub rows_error: i64,
-    pub created_by: i64,
+    /// `None` for imports run from the command line.
+    pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub committed_at: Option<DateTime<Utc>>,
     pub undone_at: Option<DateTime<Utc>>,
@@ -341,7 +342,7 @@ pub async fn stage(
     source_id: i64,
     file_name: &str,
     bytes: &[u8],
-    created_by: i64,
+    created_by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
     let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(

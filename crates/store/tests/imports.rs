@@ -133,7 +133,7 @@ async fn plan(db: &Db, source: i64, rows: Vec<(usize, Vec<String>)>) -> Plan {
 
 async fn commit(db: &Db, user: i64, source: i64, plan: &Plan) -> Result<i64, DbError> {
     let mut tx = db.begin().await?;
-    let batch = imports::stage(&mut tx, source, "list.csv", b"bytes", user, now()).await?;
+    let batch = imports::stage(&mut tx, source, "list.csv", b"bytes", Some(user), now()).await?;
     imports::commit(&mut tx, batch, source, plan, now(), &mut |_| {}).await?;
     tx.commit().await?;
     Ok(batch)
@@ -307,7 +307,7 @@ async fn a_batch_commits_once() {
         let (user, source) = setup(&db).await;
         let p = plan(&db, source, list()).await;
         let mut tx = db.begin().await.expect("begin");
-        let batch = imports::stage(&mut tx, source, "list.csv", b"x", user, now())
+        let batch = imports::stage(&mut tx, source, "list.csv", b"x", Some(user), now())
             .await
             .expect("stage");
         tx.commit().await.expect("commit");

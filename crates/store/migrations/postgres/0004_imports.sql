@@ -23,7 +23,8 @@ create table import_batch (
     rows_matched bigint not null default 0,
     rows_already bigint not null default 0,
     rows_error bigint not null default 0,
-    created_by bigint not null references app_user (id),
+    -- Null for imports run from the command line.
+    created_by bigint references app_user (id),
     created_at timestamptz not null,
     committed_at timestamptz,
     undone_at timestamptz

@@ -23,7 +23,8 @@ create table import_batch (
     rows_matched integer not null default 0,
     rows_already integer not null default 0,
     rows_error integer not null default 0,
-    created_by integer not null references app_user (id),
+    -- Null for imports run from the command line.
+    created_by integer references app_user (id),
     created_at text not null,
     committed_at text,
     undone_at text
