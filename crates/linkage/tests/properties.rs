@@ -183,3 +183,29 @@ proptest! {
         prop_assert_eq!(partition(&d1, &c1), partition(&d2, &c2));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// The waterfall a reviewer reads adds up: prior plus the field weights is the pair's
+    /// weight, and the probability follows from it.
+    #[test]
+    fn an_explanation_sums_to_the_score(ps in people()) {
+        let mut d = Dataset::default();
+        d.extend(inputs(&ps), today());
+        let outcome = run(&d, FIELDS, &settings(), None, &[], false, &|_| {});
+        let scorer = Scorer::new(&outcome.model, &d);
+        for a in 0..d.len().min(8) {
+            for b in 0..d.len().min(8) {
+                let e = emas_linkage::explain::explain(&d, &scorer, a, b);
+                let sum: f64 = e.prior + e.terms.iter().map(|t| t.weight).sum::<f64>();
+                let (ra, rb) = (&d.recs[a], &d.recs[b]);
+                let direct = scorer.weight(compare(&d, ra, rb, scorer.active()), ra);
+                prop_assert!((sum - e.weight).abs() < 1e-9);
+                prop_assert!((direct - e.weight).abs() < 1e-9);
+                prop_assert!((e.probability - 1.0 / (1.0 + (-e.weight).exp2())).abs() < 1e-12);
+                prop_assert_eq!(e.terms.len(), scorer.active().len());
+            }
+        }
+    }
+}
