@@ -69,27 +69,6 @@ impl Rule {
         }
     }
 
-    /// The comparisons that this rule's key is built from. EM leaves them out when it learns
-    /// from this rule's pairs, since the rule made them agree.
-    pub fn comparisons(self) -> &'static [Comparison] {
-        match self {
-            Rule::NikHead => &[Comparison::Nik, Comparison::BirthDate, Comparison::Sex],
-            Rule::IdNumber => &[Comparison::IdNumber],
-            Rule::Phone => &[Comparison::Phone],
-            Rule::Email => &[Comparison::Email],
-            Rule::BirthDateFirstName | Rule::BirthDateLastName => {
-                &[Comparison::BirthDate, Comparison::Name]
-            }
-            Rule::NameConcat => &[Comparison::Name],
-            Rule::NameSoundsBirthYear => &[Comparison::Name, Comparison::BirthDate],
-            Rule::FirstNamePostcode => &[Comparison::Name, Comparison::Postcode],
-            Rule::LastNameLocality => &[Comparison::Name, Comparison::Village],
-            Rule::BirthDatePostcode => &[Comparison::BirthDate, Comparison::Postcode],
-            Rule::BirthDateLocality => &[Comparison::BirthDate, Comparison::Village],
-            Rule::PostcodeLocality => &[Comparison::Postcode, Comparison::Village],
-        }
-    }
-
     /// True when the rule can give a key with the active comparisons.
     pub fn usable(self, active: &[Comparison]) -> bool {
         let needs: &[Comparison] = match self {

@@ -51,7 +51,6 @@ pub fn evaluate(
     link: LinkType,
     candidates: Option<&[(u32, u32)]>,
 ) -> Metrics {
-    let n = truth.len() as u64;
     let t = |i: usize| truth[i].map_or(u64::MAX - i as u64, u64::from);
     let true_pairs = pairs_in((0..truth.len()).map(|i| (t(i), sources[i])), link);
     let predicted = pairs_in((0..truth.len()).map(|i| (cluster[i], sources[i])), link);
@@ -59,7 +58,6 @@ pub fn evaluate(
         (0..truth.len()).map(|i| ((cluster[i], t(i)), sources[i])),
         link,
     );
-    let _ = n;
     let precision = if predicted == 0 {
         1.0
     } else {
