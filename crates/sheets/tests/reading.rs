@@ -1,0 +1,486 @@
+//! Registrars upload the lists their offices keep; each test is one kind of file they bring,
+//! friendly or hostile, built here in the test.
+
+use std::io::{Cursor, Write};
+
+use chrono::NaiveDate;
+use emas_sheets::{
+    Error, Format, Limits, ReadOptions, Row, Sheet, read_bytes, read_path, visit_bytes,
+};
+use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Formula, Workbook, Worksheet};
+use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
+
+fn read(bytes: &[u8], name: &str) -> Result<Sheet, Error> {
+    read_bytes(bytes, name, &ReadOptions::default())
+}
+
+fn read_ok(bytes: &[u8], name: &str) -> Sheet {
+    match read(bytes, name) {
+        Ok(sheet) => sheet,
+        Err(e) => panic!("{name} should read, got {e}"),
+    }
+}
+
+fn read_err(bytes: &[u8], name: &str) -> Error {
+    match read(bytes, name) {
+        Ok(sheet) => panic!("{name} should be refused, got {sheet:?}"),
+        Err(e) => e,
+    }
+}
+
+fn cells(sheet: &Sheet) -> Vec<Vec<&str>> {
+    sheet
+        .rows
+        .iter()
+        .map(|r| r.cells.iter().map(String::as_str).collect())
+        .collect()
+}
+
+fn xlsx(build: impl FnOnce(&mut Worksheet)) -> Vec<u8> {
+    let mut book = Workbook::new();
+    build(book.add_worksheet());
+    book.save_to_buffer().expect("the test workbook saves")
+}
+
+fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    for (name, content) in parts {
+        zip.start_file(*name, options).expect("zip entry starts");
+        zip.write_all(content).expect("zip entry is written");
+    }
+    zip.finish().expect("zip finishes").into_inner()
+}
+
+// ---- CSV as Excel and other programs save it ----
+
+#[test]
+fn a_csv_saved_by_excel_with_bom_and_semicolons_reads() {
+    let sheet = read_ok(
+        "\u{FEFF}NO;NAMA LENGKAP;NIK\n1;Siti Aminah;3604014507900001\n".as_bytes(),
+        "daftar.csv",
+    );
+    assert_eq!(sheet.format, Format::Csv);
+    assert_eq!(sheet.headers, ["NO", "NAMA LENGKAP", "NIK"]);
+    assert_eq!(cells(&sheet), [["1", "Siti Aminah", "3604014507900001"]]);
+    assert_eq!(sheet.rows[0].line, 2);
+}
+
+#[test]
+fn a_csv_in_windows_1252_keeps_its_accents() {
+    let sheet = read_ok(b"NO;NAMA\n1;Jos\xE9 Ram\xEDrez\n", "daftar.csv");
+    assert_eq!(cells(&sheet), [["1", "José Ramírez"]]);
+}
+
+#[test]
+fn tab_and_pipe_separated_lists_read() {
+    let tabs = read_ok(b"NO\tNAMA\n1\tSiti\n", "daftar.txt");
+    assert_eq!(cells(&tabs), [["1", "Siti"]]);
+    let pipes = read_ok(b"NO|NAMA\n1|Siti\n", "daftar.csv");
+    assert_eq!(cells(&pipes), [["1", "Siti"]]);
+}
+
+#[test]
+fn an_address_with_a_line_break_inside_quotes_is_one_cell() {
+    let sheet = read_ok(
+        b"NO,ALAMAT\n1,\"Kp. Baru\nRT 01/02\"\n2,Cikande\n",
+        "daftar.csv",
+    );
+    assert_eq!(
+        cells(&sheet),
+        [["1", "Kp. Baru\nRT 01/02"], ["2", "Cikande"]]
+    );
+    // The line numbers point at where each record starts, as the user's editor shows it.
+    assert_eq!(sheet.rows[1].line, 4);
+}
+
+#[test]
+fn title_rows_blank_rows_and_trailing_empty_columns_are_dropped() {
+    let sheet = read_ok(
+        b"DATA PMI PURNA, KAB. SERANG;;;\n;;;\nNO;NAMA;;\n1;Siti;;\n;;;\n\n2;Budi;;\n",
+        "daftar.csv",
+    );
+    assert_eq!(sheet.header_line, 3);
+    assert_eq!(sheet.headers, ["NO", "NAMA"]);
+    assert_eq!(cells(&sheet), [["1", "Siti"], ["2", "Budi"]]);
+    assert_eq!(
+        sheet.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+        [4, 7]
+    );
+}
+
+#[test]
+fn repeated_and_missing_header_names_are_made_unique() {
+    let sheet = read_ok(b"NAMA;;Nama;NIK\nSiti;x;Aminah;1\n", "daftar.csv");
+    assert_eq!(sheet.headers, ["NAMA", "column 2", "Nama (2)", "NIK"]);
+}
+
+#[test]
+fn a_row_wider_than_its_header_keeps_its_extra_cells_under_a_column_name() {
+    let sheet = read_ok(b"NO;NAMA\n1;Siti;catatan\n2\n", "daftar.csv");
+    assert_eq!(sheet.headers, ["NO", "NAMA", "column 3"]);
+    assert_eq!(cells(&sheet), [vec!["1", "Siti", "catatan"], vec!["2", ""]]);
+}
+
+// ---- Files that are not what they say ----
+
+#[test]
+fn a_csv_named_xlsx_is_refused_naming_both() {
+    let e = read_err(b"NO;NAMA\n1;Siti\n", "laporan.xlsx");
+    assert_eq!(e.code(), "not-xlsx");
+    assert_eq!(
+        e.to_string(),
+        "laporan.xlsx is not an XLSX file: it looks like CSV"
+    );
+}
+
+#[test]
+fn a_web_page_saved_as_xls_is_refused() {
+    let e = read_err(
+        b"<html><body><table><tr><td>NO</td></tr></table></body></html>",
+        "export.xls",
+    );
+    assert_eq!(e.code(), "not-xls");
+    assert!(e.to_string().contains("an HTML page"), "{e}");
+}
+
+#[test]
+fn a_pdf_named_xlsx_is_refused_and_a_pdf_is_unsupported() {
+    let pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n";
+    assert_eq!(read_err(pdf, "laporan.xlsx").code(), "not-xlsx");
+    let e = read_err(pdf, "laporan.pdf");
+    assert_eq!(e.code(), "unsupported");
+    assert!(e.to_string().contains("a PDF document"), "{e}");
+}
+
+#[test]
+fn a_workbook_named_csv_is_refused() {
+    let book = xlsx(|s| {
+        s.write_string(0, 0, "NO").expect("cell");
+    });
+    assert_eq!(read_err(&book, "daftar.csv").code(), "not-csv");
+}
+
+#[test]
+fn an_xlsx_renamed_to_xls_is_read_by_its_content() {
+    let book = xlsx(|s| {
+        s.write_string(0, 0, "NAMA").expect("cell");
+        s.write_string(1, 0, "Siti").expect("cell");
+    });
+    let sheet = read_ok(&book, "lama.xls");
+    assert_eq!(sheet.format, Format::Xlsx);
+    assert_eq!(cells(&sheet), [["Siti"]]);
+}
+
+#[test]
+fn a_word_document_is_not_a_list() {
+    let docx = zip_of(&[("word/document.xml", b"<w:document/>")]);
+    let e = read_err(&docx, "daftar.xlsx");
+    assert_eq!(e.code(), "not-xlsx");
+    assert!(e.to_string().contains("a Word document"), "{e}");
+}
+
+// ---- Damaged, protected and oversized workbooks ----
+
+/// The first 512-byte sector of an OLE compound file and a directory sector naming the
+/// `EncryptedPackage` stream: what Excel writes for an XLSX saved with a password.
+fn encrypted_xlsx() -> Vec<u8> {
+    let mut bytes = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    bytes.resize(512, 0);
+    for name in ["Root Entry", "EncryptionInfo", "EncryptedPackage"] {
+        let mut entry: Vec<u8> = name
+            .encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        entry.resize(128, 0);
+        bytes.extend(entry);
+    }
+    bytes.resize(1024, 0);
+    bytes
+}
+
+#[test]
+fn a_password_protected_xlsx_says_so() {
+    let e = read_err(&encrypted_xlsx(), "rahasia.xlsx");
+    assert_eq!(e.code(), "password-protected");
+    assert!(e.to_string().contains("protected by a password"), "{e}");
+}
+
+#[test]
+fn a_truncated_xlsx_is_corrupt() {
+    let book = xlsx(|s| {
+        s.write_string(0, 0, "NAMA").expect("cell");
+        s.write_string(1, 0, "Siti").expect("cell");
+    });
+    let e = read_err(&book[..book.len() / 2], "putus.xlsx");
+    assert_eq!(e.code(), "corrupt");
+    assert!(e.to_string().starts_with("putus.xlsx is damaged"), "{e}");
+}
+
+#[test]
+fn an_xlsx_whose_sheet_is_garbage_is_corrupt() {
+    let book = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("xl/workbook.xml", b"this is not xml <<<"),
+    ]);
+    assert_eq!(read_err(&book, "rusak.xlsx").code(), "corrupt");
+}
+
+#[test]
+fn an_xlsx_expanding_beyond_the_limit_is_refused_before_it_is_opened() {
+    // 2 MiB of sheet XML, with the limit at 1 MiB.
+    let big = "<row>".repeat(400_000);
+    let book = zip_of(&[
+        ("xl/workbook.xml", b"<workbook/>"),
+        ("xl/worksheets/sheet1.xml", big.as_bytes()),
+    ]);
+    let options = ReadOptions {
+        limits: Limits {
+            max_uncompressed_bytes: 1024 * 1024,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let e = read_bytes(&book, "bom.xlsx", &options).expect_err("refused");
+    assert_eq!(e.code(), "zip-bomb");
+}
+
+#[test]
+fn a_part_packed_a_thousandfold_is_refused_as_a_zip_bomb() {
+    let zeros = vec![0u8; 20 * 1024 * 1024];
+    let book = zip_of(&[
+        ("xl/workbook.xml", b"<workbook/>"),
+        ("xl/sharedStrings.xml", &zeros),
+    ]);
+    let e = read_err(&book, "bom.xlsx");
+    assert_eq!(e.code(), "zip-bomb");
+    assert!(e.to_string().contains("zip bomb"), "{e}");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_unread() {
+    let options = ReadOptions {
+        limits: Limits {
+            max_uncompressed_bytes: 10,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let e = read_bytes(b"NO;NAMA\n1;Siti\n", "besar.csv", &options).expect_err("refused");
+    assert_eq!(e.code(), "too-large");
+}
+
+// ---- Empty sheets and sheets with only a header ----
+
+#[test]
+fn an_empty_file_is_empty() {
+    assert_eq!(read_err(b"", "kosong.csv").code(), "empty");
+    assert_eq!(read_err(b"\r\n \n", "kosong.csv").code(), "empty");
+    assert_eq!(read_err(b";;;\n;;\n", "kosong.csv").code(), "empty");
+}
+
+#[test]
+fn a_workbook_whose_sheet_has_no_rows_is_empty() {
+    let book = xlsx(|_| {});
+    assert_eq!(read_err(&book, "kosong.xlsx").code(), "empty");
+}
+
+#[test]
+fn a_sheet_with_only_headers_is_refused_with_its_headers() {
+    let e = read_err(b"NO;NAMA;NIK\n", "header.csv");
+    assert_eq!(e.code(), "only-headers");
+    let Error::OnlyHeaders { headers, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(headers, &["NO", "NAMA", "NIK"]);
+
+    let book = xlsx(|s| {
+        s.write_string(0, 0, "NO").expect("cell");
+        s.write_string(0, 1, "NAMA").expect("cell");
+    });
+    assert_eq!(read_err(&book, "header.xlsx").code(), "only-headers");
+}
+
+// ---- What cells hold ----
+
+#[test]
+fn merged_header_cells_name_every_column_they_cover() {
+    let book = xlsx(|s| {
+        let plain = XFormat::new();
+        s.merge_range(0, 0, 0, 3, "DATA PMI PURNA KAB. SERANG", &plain)
+            .expect("merge");
+        s.write_string(1, 0, "No").expect("cell");
+        s.merge_range(1, 1, 1, 2, "Alamat", &plain).expect("merge");
+        s.write_string(1, 3, "NIK").expect("cell");
+        s.write_string(2, 0, "1").expect("cell");
+        s.write_string(2, 1, "Kp. Baru").expect("cell");
+        s.write_string(2, 2, "Cikande").expect("cell");
+        s.write_string(2, 3, "3604").expect("cell");
+    });
+    let sheet = read_ok(&book, "gabung.xlsx");
+    assert_eq!(sheet.header_line, 2);
+    assert_eq!(sheet.headers, ["No", "Alamat", "Alamat (2)", "NIK"]);
+    assert_eq!(cells(&sheet), [["1", "Kp. Baru", "Cikande", "3604"]]);
+}
+
+#[test]
+fn formulas_give_their_value_never_their_text() {
+    let book = xlsx(|s| {
+        s.write_string(0, 0, "UMUR").expect("cell");
+        s.write_string(0, 1, "DUA KALI").expect("cell");
+        s.write_number(1, 0, 42.0).expect("cell");
+        s.write_formula(1, 1, Formula::new("=A2*2").set_result("84"))
+            .expect("cell");
+    });
+    let sheet = read_ok(&book, "rumus.xlsx");
+    assert_eq!(cells(&sheet), [["42", "84"]]);
+}
+
+#[test]
+fn dates_come_out_as_the_domain_reads_them() {
+    let book = xlsx(|s| {
+        let date = XFormat::new().set_num_format("dd/mm/yyyy");
+        s.write_string(0, 0, "TGL LAHIR").expect("cell");
+        let d = ExcelDateTime::from_ymd(1990, 3, 12).expect("date");
+        s.write_datetime_with_format(1, 0, &d, &date).expect("cell");
+    });
+    let sheet = read_ok(&book, "tanggal.xlsx");
+    assert_eq!(cells(&sheet), [["1990-03-12"]]);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+    assert_eq!(
+        emas_domain::date::parse_date(&sheet.rows[0].cells[0], today),
+        NaiveDate::from_ymd_opt(1990, 3, 12)
+    );
+}
+
+#[test]
+fn niks_and_phones_stored_as_numbers_keep_every_digit() {
+    let book = xlsx(|s| {
+        for (col, h) in ["NIK", "NO HP", "TINGGI"].iter().enumerate() {
+            s.write_string(0, col as u16, *h).expect("cell");
+        }
+        s.write_number(1, 0, 3_604_014_507_900_001.0).expect("cell");
+        s.write_number(1, 1, 6_281_234_567_890.0).expect("cell");
+        s.write_number(1, 2, 155.5).expect("cell");
+    });
+    let sheet = read_ok(&book, "angka.xlsx");
+    assert_eq!(
+        cells(&sheet),
+        [["3604014507900001", "6281234567890", "155.5"]]
+    );
+}
+
+#[test]
+fn an_ods_from_libreoffice_reads() {
+    let content = br#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+<office:body><office:spreadsheet><table:table table:name="Sheet1">
+<table:table-row><table:table-cell office:value-type="string"><text:p>NAMA</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>NIK</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell office:value-type="string"><text:p>Siti</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="3604014507900001"><text:p>3604014507900001</text:p></table:table-cell></table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let ods = zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("META-INF/manifest.xml", b"<manifest:manifest/>"),
+        ("content.xml", content),
+    ]);
+    let sheet = read_ok(&ods, "daftar.ods");
+    assert_eq!(sheet.format, Format::Ods);
+    assert_eq!(sheet.headers, ["NAMA", "NIK"]);
+    assert_eq!(cells(&sheet), [["Siti", "3604014507900001"]]);
+}
+
+// ---- Limits ----
+
+#[test]
+fn a_row_with_ten_thousand_columns_is_refused_naming_the_limit() {
+    let mut csv = String::from("NO;NAMA\n");
+    csv.push_str(&vec!["x"; 10_000].join(";"));
+    let e = read_err(csv.as_bytes(), "lebar.csv");
+    assert_eq!(e.code(), "too-many-columns");
+    assert_eq!(
+        e.to_string(),
+        "lebar.csv: row 2 has 10000 columns, more than the limit of 500"
+    );
+
+    let book = xlsx(|s| {
+        s.write_string(0, 0, "NO").expect("cell");
+        s.write_string(1, 9_999, "x").expect("cell");
+    });
+    let e = read_err(&book, "lebar.xlsx");
+    assert_eq!(e.code(), "too-many-columns");
+    assert!(e.to_string().contains("limit of 500"), "{e}");
+}
+
+#[test]
+fn too_many_rows_and_overlong_cells_are_refused() {
+    let options = ReadOptions {
+        limits: Limits {
+            max_rows: 2,
+            max_cell_chars: 10,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let rows = read_bytes(b"NO\n1\n2\n3\n", "banyak.csv", &options).expect_err("refused");
+    assert_eq!(rows.code(), "too-many-rows");
+    let long = read_bytes(b"NO;NAMA\n1;Siti Aminah binti\n", "panjang.csv", &options)
+        .expect_err("refused");
+    assert_eq!(long.code(), "cell-too-long");
+    assert!(long.to_string().contains("row 2, column 2"), "{long}");
+}
+
+// ---- Streaming ----
+
+#[test]
+fn a_visitor_sees_the_header_then_each_row_and_can_stop_the_reading() {
+    #[derive(Debug)]
+    enum Stop {
+        Sheet,
+        Enough,
+    }
+    impl From<Error> for Stop {
+        fn from(_: Error) -> Self {
+            Stop::Sheet
+        }
+    }
+    let mut seen = Vec::new();
+    let result = visit_bytes(
+        b"NO;NAMA\n1;Siti\n2;Budi\n3;Ani\n",
+        "daftar.csv",
+        &ReadOptions::default(),
+        &mut |row| {
+            match row {
+                Row::Header { headers, .. } => seen.push(headers.join("|")),
+                Row::Data { line, cells } => {
+                    seen.push(format!("{line}:{}", cells.join("|")));
+                    if line == 3 {
+                        return Err(Stop::Enough);
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
+    assert!(matches!(result, Err(Stop::Enough)), "{result:?}");
+    assert_eq!(seen, ["NO|NAMA", "2:1|Siti", "3:2|Budi"]);
+}
+
+#[test]
+fn the_command_line_reads_a_path_and_names_it_in_errors() {
+    let dir = std::env::temp_dir().join(format!("emas-sheets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("daftar.csv");
+    std::fs::write(&good, "NO;NAMA\n1;Siti\n").expect("write");
+    let sheet = read_path(&good, &ReadOptions::default()).expect("reads");
+    assert_eq!(cells(&sheet), [["1", "Siti"]]);
+
+    let missing = dir.join("tidak-ada.csv");
+    let e = read_path(&missing, &ReadOptions::default()).expect_err("missing");
+    assert_eq!(e.code(), "io");
+    assert!(e.to_string().contains("tidak-ada.csv"), "{e}");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
