@@ -23,6 +23,8 @@ from splink import SettingsCreator, block_on
 PREDICT_THRESHOLD = 0.2
 # The example's clustering threshold.
 CLUSTER_THRESHOLD = 0.95
+# Pairs an EM session may use; larger blocks are sampled by Splink (records hashed on each side).
+EM_MAX_PAIRS = 1e7
 
 # Candidate blocking rules for prediction, most specific first. Each is used when all its
 # columns exist in the data. Together they are at least as broad as the EMAS engine's keys
@@ -33,7 +35,7 @@ PREDICTION_RULES: list[list[str]] = [
     ["phone"],
     ["first_name", "dob"],
     ["surname", "dob"],
-    ["name_concat", "dob_year"],
+    ["name_concat", "district"],
     ["first_name", "surname", "district"],
     ["first_name", "surname", "postcode"],
     ["first_name", "village"],

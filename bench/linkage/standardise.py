@@ -9,6 +9,7 @@ standardisation is not what dominates Splink's time.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -195,6 +196,9 @@ REGENCY_TAIL = re.compile(
 )
 
 
+LABELS = {"desa", "ds", "kel", "kelurahan", "kec", "kecamatan", "rt", "rw"}
+
+
 def _last_match(words: list[str], names: dict[str, str], before: int) -> tuple[str | None, int]:
     """The last known name (of up to three words) that starts before `before`."""
     best, best_at = None, -1
@@ -214,11 +218,19 @@ def find_places(address: pd.Series) -> tuple[pd.Series, pd.Series]:
     districts, villages = _gazetteer()
     text = std_text(address).fillna("")
 
-    def one(t: str) -> tuple[str | None, str | None]:
-        words = REGENCY_TAIL.sub("", t).split()
+    @functools.lru_cache(maxsize=None)
+    def in_tail(tail: str) -> tuple[str | None, str | None]:
+        words = [w for w in tail.split() if w not in LABELS]
         d, at = _last_match(words, districts, len(words))
         v, _ = _last_match(words, villages, at if d is not None else len(words))
         return d, v
+
+    def one(t: str) -> tuple[str | None, str | None]:
+        words = REGENCY_TAIL.sub("", t).split()
+        # Village and district follow the RT/RW numbers; the hamlet before them is no clue.
+        # The tails repeat (one per village and way of writing it), so they are cached.
+        last_number = max((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), default=-1)
+        return in_tail(" ".join(words[last_number + 1 :]))
 
     found = text.map(one)
     return found.str[0], found.str[1]
@@ -265,9 +277,10 @@ def standardise(config_path: Path) -> pd.DataFrame:
     district = std_place(raw["district"])
     # Banten's reference table only helps with Banten addresses: lists that carry a NIK.
     if raw["address"].notna().any() and raw["nik"].notna().any() and _gazetteer()[0]:
-        found_d, found_v = find_places(raw["address"].fillna(""))
-        district = district.where(district.notna(), found_d)
-        village = village.where(village.notna(), found_v)
+        need = district.isna() | village.isna()
+        found_d, found_v = find_places(raw["address"][need].fillna(""))
+        district = district.where(district.notna(), found_d.reindex(district.index))
+        village = village.where(village.notna(), found_v.reindex(village.index))
     out["district"] = district
     out["village"] = village
     # Columns with no value at all are dropped, so Splink is not asked to compare them.
