@@ -258,6 +258,53 @@ fn a_part_packed_a_thousandfold_is_refused_as_a_zip_bomb() {
     assert!(e.to_string().contains("zip bomb"), "{e}");
 }
 
+/// Rewrites the uncompressed size an archive declares for one part, in its local header and
+/// in the central directory: the lie a crafted zip bomb tells.
+fn declare_size(zip: &mut [u8], part: &str, size: u32) {
+    let name = part.as_bytes();
+    let mut patched = 0;
+    for i in 0..zip.len().saturating_sub(46) {
+        let le16 = |at: usize| usize::from(u16::from_le_bytes([zip[at], zip[at + 1]]));
+        let (size_at, name_at, len) = match &zip[i..i + 4] {
+            b"PK\x03\x04" => (i + 22, i + 30, le16(i + 26)),
+            b"PK\x01\x02" => (i + 24, i + 46, le16(i + 28)),
+            _ => continue,
+        };
+        if zip.get(name_at..name_at + len) == Some(name) {
+            zip[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2, "both headers of {part} found");
+}
+
+#[test]
+fn an_xlsx_that_lies_about_its_sizes_still_cannot_expand_past_them() {
+    let book = xlsx(|s| {
+        s.write_string(0, 0, "NO").expect("cell");
+        for row in 1..60_000u32 {
+            s.write_number(row, 0, f64::from(row)).expect("cell");
+        }
+    });
+    let limits = Limits {
+        max_uncompressed_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
+    let options = ReadOptions {
+        limits,
+        ..ReadOptions::default()
+    };
+    // Honest, the sheet is over the limit and refused from the directory alone.
+    let honest = read_bytes(&book, "bom.xlsx", &options).expect_err("refused");
+    assert_eq!(honest.code(), "zip-bomb");
+    // Lying, it passes the directory check, and then expanding stops at the declared size.
+    let mut lying = book.clone();
+    declare_size(&mut lying, "xl/worksheets/sheet1.xml", 4096);
+    let e = read_bytes(&lying, "bom.xlsx", &options).expect_err("refused");
+    assert_eq!(e.code(), "corrupt", "{e}");
+    assert!(e.to_string().contains("declared uncompressed size"), "{e}");
+}
+
 #[test]
 fn a_file_over_the_size_limit_is_refused_unread() {
     let options = ReadOptions {
