@@ -112,6 +112,9 @@ pub(crate) fn decide(bytes: &[u8], file: &str, limits: &Limits) -> Result<Format
         (Content::Sheet(found), None) => Ok(found),
         (Content::Sheet(found), Some(exp)) if found == exp => Ok(found),
         (Content::Sheet(found), Some(exp)) if found.is_workbook() && exp.is_workbook() => Ok(found),
+        // An OLE file without the stream names looked for may be a damaged XLS: calamine's
+        // parse says what is wrong with it better than "not a workbook" would.
+        (Content::OtherOle, Some(exp)) if exp.is_workbook() => Ok(Format::Xls),
         (found, Some(expected)) => Err(Error::NotWhatItsNameSays {
             file: file.into(),
             expected,

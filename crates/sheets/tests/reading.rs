@@ -440,6 +440,29 @@ fn an_ods_from_libreoffice_reads() {
     assert_eq!(cells(&sheet), [["Siti", "3604014507900001"]]);
 }
 
+#[test]
+fn an_xls_from_old_excel_reads_with_its_title_merges_numbers_and_dates() {
+    let xls = include_bytes!("fixtures/pulang.xls");
+    let sheet = read_ok(xls, "pulang.xls");
+    assert_eq!(sheet.format, Format::Xls);
+    assert_eq!(sheet.header_line, 2);
+    assert_eq!(
+        sheet.headers,
+        ["No", "Alamat", "Alamat (2)", "NIK", "Tgl Pulang"]
+    );
+    assert_eq!(
+        cells(&sheet),
+        [["1", "Kp. Baru", "Cikande", "3604014507900001", "2024-05-17"]]
+    );
+}
+
+#[test]
+fn a_damaged_xls_is_corrupt() {
+    let xls = include_bytes!("fixtures/pulang.xls");
+    let e = read_err(&xls[..2048], "pulang.xls");
+    assert_eq!(e.code(), "corrupt", "{e}");
+}
+
 // ---- Limits ----
 
 #[test]
