@@ -23,10 +23,12 @@ pub enum Action {
     ViewPeople,
     /// Create and edit people, their placements and consents.
     EditPeople,
+    /// Upload agency lists into the registry, commit and undo imports.
+    ImportLists,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::SignedIn,
         Action::ViewReference,
         Action::ManageAccounts,
@@ -35,6 +37,7 @@ impl Action {
         Action::ManageApiTokens,
         Action::ViewPeople,
         Action::EditPeople,
+        Action::ImportLists,
     ];
 
     /// The roles that may take this action; `None` means every role.
@@ -66,7 +69,7 @@ impl Action {
                 Role::ProgrammeOfficer,
                 Role::CaseWorker,
             ]),
-            Action::EditPeople => Some(&[Role::Admin, Role::Registrar]),
+            Action::EditPeople | Action::ImportLists => Some(&[Role::Admin, Role::Registrar]),
         }
     }
 }

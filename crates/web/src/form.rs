@@ -81,3 +81,69 @@ pub fn filter_value(s: &str) -> Option<String> {
 /// The body of a form that carries nothing but its CSRF token (sign-out, revoke).
 #[derive(serde::Deserialize)]
 pub struct NoFields {}
+
+/// An uploaded file with the text fields of its form, after the CSRF check.
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a multipart form with one file field named `file`. Text fields are capped at 1 KiB;
+/// the whole body at the router's body limit (413 beyond it).
+pub struct CsrfUpload(pub Upload);
+
+impl FromRequest<App> for CsrfUpload {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &App) -> Result<Self, Self::Rejection> {
+        let expected = req
+            .extensions()
+            .get::<Ctx>()
+            .map(|c| c.csrf.clone())
+            .ok_or_else(|| AppError::Internal("identify middleware missing".into()))?;
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| AppError::BadRequest("error-bad-form"))?;
+        let too_large = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge
+            } else {
+                AppError::BadRequest("error-bad-form")
+            }
+        };
+        let mut upload = Upload {
+            fields: std::collections::HashMap::new(),
+            file_name: String::new(),
+            bytes: Vec::new(),
+        };
+        while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "file" {
+                upload.file_name = field
+                    .file_name()
+                    .unwrap_or_default()
+                    .chars()
+                    .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                    .take(200)
+                    .collect();
+                upload.bytes = field.bytes().await.map_err(too_large)?.to_vec();
+            } else {
+                let text = field.text().await.map_err(too_large)?;
+                if text.len() > 1024 || text.contains('\0') {
+                    return Err(AppError::BadRequest("error-bad-form"));
+                }
+                upload.fields.insert(name, text);
+            }
+        }
+        let given = upload
+            .fields
+            .get(CSRF_FIELD)
+            .map(String::as_str)
+            .unwrap_or_default();
+        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            return Err(AppError::Csrf);
+        }
+        Ok(CsrfUpload(upload))
+    }
+}

@@ -147,6 +147,7 @@ mod tests {
             ("sex", "Perempuan".to_owned()),
             ("born", "05-03-1990".to_owned()),
             ("region", "36.04.05".to_owned()),
+            ("file", "daftar.xlsx".to_owned()),
         ];
         for key in &id {
             assert!(

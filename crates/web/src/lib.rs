@@ -29,6 +29,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use pages::imports::{Table, read_table};
+
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// How this server runs; set from the command line.
@@ -62,6 +64,49 @@ pub struct App {
     pub db: Db,
     pub audit: AuditWriter,
     pub config: Arc<Config>,
+    /// Imports being committed in the background by this process, with their progress.
+    pub jobs: Jobs,
+}
+
+impl App {
+    pub fn new(db: Db, audit: AuditWriter, config: Config) -> App {
+        App {
+            db,
+            audit,
+            config: Arc::new(config),
+            jobs: Jobs::default(),
+        }
+    }
+}
+
+/// Progress of long work this process runs in the background: rows done and rows in all, by
+/// import batch. It lives in memory because the work commits in one transaction that no one
+/// else can see into; a page on another app server shows the import as still running.
+#[derive(Clone, Default)]
+pub struct Jobs(Arc<std::sync::Mutex<std::collections::HashMap<i64, JobState>>>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobState {
+    Running { done: usize, total: usize },
+    Failed(String),
+}
+
+impl Jobs {
+    pub fn set(&self, id: i64, state: JobState) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(id, state);
+        }
+    }
+
+    pub fn get(&self, id: i64) -> Option<JobState> {
+        self.0.lock().ok().and_then(|map| map.get(&id).cloned())
+    }
+
+    pub fn finish(&self, id: i64) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&id);
+        }
+    }
 }
 
 /// The whole application as one router.

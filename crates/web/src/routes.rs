@@ -10,7 +10,7 @@ use axum::routing::{MethodRouter, get, post};
 use crate::App;
 use crate::auth::guard;
 use crate::authz::Action;
-use crate::pages::{account, admin, home, people, regions, signin};
+use crate::pages::{account, admin, home, imports, people, regions, signin};
 
 /// Who may reach a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +54,21 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::GET, "/regions/{code}", Guarded(ViewReference), get(regions::show)),
         route(Method::GET, "/people", Guarded(ViewPeople), get(people::search)),
         route(Method::GET, "/people/new", Guarded(EditPeople), get(people::new_form)),
+        route(Method::GET, "/people/export/{format}", Guarded(ViewPeople), get(people::export)),
         route(Method::POST, "/people", Guarded(EditPeople), post(people::create)),
         route(Method::GET, "/people/{id}", Guarded(ViewPeople), get(people::show)),
         route(Method::GET, "/people/{id}/edit", Guarded(EditPeople), get(people::edit_form)),
         route(Method::POST, "/people/{id}", Guarded(EditPeople), post(people::update)),
         route(Method::POST, "/people/{id}/placements", Guarded(EditPeople), post(people::add_placement)),
         route(Method::POST, "/people/{id}/consents", Guarded(EditPeople), post(people::add_consent)),
+        route(Method::GET, "/imports", Guarded(ImportLists), get(imports::index)),
+        route(Method::POST, "/imports", Guarded(ImportLists), post(imports::upload)),
+        route(Method::GET, "/imports/{id}", Guarded(ImportLists), get(imports::show)),
+        route(Method::GET, "/imports/{id}/progress", Guarded(ImportLists), get(imports::progress)),
+        route(Method::GET, "/imports/{id}/errors.csv", Guarded(ImportLists), get(imports::error_rows)),
+        route(Method::POST, "/imports/{id}/commit", Guarded(ImportLists), post(imports::commit)),
+        route(Method::POST, "/imports/{id}/cancel", Guarded(ImportLists), post(imports::cancel)),
+        route(Method::POST, "/imports/{id}/undo", Guarded(ImportLists), post(imports::undo)),
         route(Method::GET, "/admin/users", Guarded(ManageAccounts), get(admin::users)),
         route(Method::GET, "/admin/users/new", Guarded(ManageAccounts), get(admin::new_user_form)),
         route(Method::POST, "/admin/users", Guarded(ManageAccounts), post(admin::create_user)),

@@ -17,3 +17,27 @@ document.querySelectorAll("code.secret").forEach((el) => {
     selection.addRange(range);
   });
 });
+// An import running in the background: its progress bar follows the server without reloading,
+// and the page reloads once the import has finished.
+const progressBox = document.getElementById("import-progress");
+if (progressBox) {
+  const bar = progressBox.querySelector("progress");
+  const done = progressBox.querySelector(".progress-done");
+  const poll = async () => {
+    try {
+      const response = await fetch(progressBox.dataset.progressUrl, { credentials: "same-origin" });
+      const state = await response.json();
+      if (state.total === 0) {
+        window.location.reload();
+        return;
+      }
+      bar.max = state.total;
+      bar.value = state.done;
+      done.textContent = state.done;
+    } catch (e) {
+      // A dropped request is retried on the next tick.
+    }
+    window.setTimeout(poll, 1000);
+  };
+  window.setTimeout(poll, 1000);
+}

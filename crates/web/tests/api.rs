@@ -19,10 +19,18 @@ async fn the_openapi_document_describes_exactly_the_routes_served() {
     let mut documented: Vec<String> = doc["paths"]
         .as_object()
         .expect("paths")
-        .keys()
-        .cloned()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .expect("operations")
+                .keys()
+                .map(move |m| format!("{} {path}", m.to_uppercase()))
+        })
         .collect();
-    let mut served: Vec<String> = api_routes().iter().map(|r| r.path.to_owned()).collect();
+    let mut served: Vec<String> = api_routes()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
     documented.sort();
     served.sort();
     assert_eq!(documented, served);
@@ -100,5 +108,84 @@ async fn an_admin_issues_a_token_shown_once() {
         assert!(!list.body.contains(&token), "never shown again");
         let bad = app.post("/admin/tokens", &admin, "name=&user_id=x").await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn the_registry_through_the_api_validates_like_the_form_and_keeps_to_the_scope() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
+        let lebak = app
+            .caller("registrar.lebak", Role::Registrar, "36.02")
+            .await;
+        let siti = r#"{"nik":"3604054503900002","full_name":"Siti Nurhayati","sex":"F","birth_date":"1990-03-05","region_code":"36.04.05","phones":"0812 3456 7890","status":"returned"}"#;
+        let res = app
+            .api_send(
+                axum::http::Method::POST,
+                "/api/v1/people",
+                Some(&registrar.api_token),
+                siti,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let created: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+        let id = created["person"]["id"].as_i64().expect("id");
+        assert_eq!(created["phones"][0], "+6281234567890");
+
+        let bad = r#"{"nik":"123","full_name":"","status":"lost","region_code":"36.04"}"#;
+        let res = app
+            .api_send(
+                axum::http::Method::POST,
+                "/api/v1/people",
+                Some(&registrar.api_token),
+                bad,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let errors: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+        for field in ["nik", "full_name", "status"] {
+            assert!(
+                errors["fields"][field].is_string(),
+                "{field} named: {}",
+                res.body
+            );
+        }
+        let not_json = app
+            .api_send(
+                axum::http::Method::POST,
+                "/api/v1/people",
+                Some(&registrar.api_token),
+                "{nope",
+            )
+            .await;
+        assert!(not_json.status.is_client_error());
+
+        let list = app
+            .api_get("/api/v1/people?q=nur+hayati", Some(&registrar.api_token))
+            .await;
+        let page: serde_json::Value = serde_json::from_str(&list.body).expect("JSON");
+        assert_eq!(page["total"], 1);
+        let theirs = app
+            .api_get("/api/v1/people?q=nur+hayati", Some(&lebak.api_token))
+            .await;
+        let page: serde_json::Value = serde_json::from_str(&theirs.body).expect("JSON");
+        assert_eq!(page["total"], 0, "another regency sees nothing");
+        assert_eq!(
+            app.api_get(&format!("/api/v1/people/{id}"), Some(&lebak.api_token))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.api_get(&format!("/api/v1/people/{id}"), Some(&registrar.api_token))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let bad_search = app
+            .api_get("/api/v1/people?nik=abc", Some(&registrar.api_token))
+            .await;
+        assert_eq!(bad_search.status, StatusCode::BAD_REQUEST);
     }
 }

@@ -108,7 +108,7 @@ async fn every_protected_route_for_every_role_and_scope() {
                 continue;
             };
             let path = concrete(route.path);
-            let anonymous = app.api_get(&path, None).await;
+            let anonymous = app.api_send(route.method.clone(), &path, None, "{}").await;
             assert_eq!(
                 anonymous.status,
                 StatusCode::UNAUTHORIZED,
@@ -118,17 +118,28 @@ async fn every_protected_route_for_every_role_and_scope() {
                 anonymous.body.contains("error-sign-in-required"),
                 "{path}: JSON error"
             );
-            let forged = app.api_get(&path, Some("emas_forged")).await;
+            let forged = app
+                .api_send(route.method.clone(), &path, Some("emas_forged"), "{}")
+                .await;
             assert_eq!(
                 forged.status,
                 StatusCode::UNAUTHORIZED,
                 "{path} forged token"
             );
             for caller in &callers {
-                let res = app.api_get(&path, Some(&caller.api_token)).await;
-                let who = format!("API {path} as {} at {}", caller.role, caller.scope);
+                let res = app
+                    .api_send(route.method.clone(), &path, Some(&caller.api_token), "{}")
+                    .await;
+                let who = format!(
+                    "API {} {path} as {} at {}",
+                    route.method, caller.role, caller.scope
+                );
                 if allows(&user_of(caller), action) {
-                    assert_eq!(res.status, StatusCode::OK, "{who} should be allowed");
+                    assert!(
+                        !matches!(res.status, StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED),
+                        "{who} should be allowed, got {}",
+                        res.status
+                    );
                 } else {
                     assert_eq!(
                         res.status,

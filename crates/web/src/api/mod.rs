@@ -20,6 +20,8 @@ use crate::error::AppError;
 use crate::form::filter_value;
 use crate::routes::{Access, guarded};
 
+mod people;
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "EMAS API", description = "Pemberdayaan dan pelindungan PMI Purna. Authenticate with `Authorization: Bearer <token>`; an admin issues tokens at /admin/tokens."),
@@ -50,41 +52,21 @@ pub struct ApiRoute {
 
 /// Every API route. The OpenAPI document is built from the same handlers, and a test checks that
 /// its paths are exactly these.
+#[rustfmt::skip] // a table reads best as one route per line
 pub fn api_routes() -> Vec<ApiRoute> {
     use Access::Guarded;
     use Action::*;
-    let r = |method, path, access, handler| ApiRoute {
-        method,
-        path,
-        access,
-        handler,
-    };
+    let r = |method, path, access, handler| ApiRoute { method, path, access, handler };
     vec![
         r(Method::GET, "/api/v1/me", Guarded(SignedIn), routes!(me)),
-        r(
-            Method::GET,
-            "/api/v1/agencies",
-            Guarded(ViewReference),
-            routes!(agencies),
-        ),
-        r(
-            Method::GET,
-            "/api/v1/regions/{code}",
-            Guarded(ViewReference),
-            routes!(region),
-        ),
-        r(
-            Method::GET,
-            "/api/v1/users",
-            Guarded(ManageAccounts),
-            routes!(users),
-        ),
-        r(
-            Method::GET,
-            "/api/v1/audit",
-            Guarded(ViewAudit),
-            routes!(audit_log),
-        ),
+        r(Method::GET, "/api/v1/agencies", Guarded(ViewReference), routes!(agencies)),
+        r(Method::GET, "/api/v1/regions/{code}", Guarded(ViewReference), routes!(region)),
+        r(Method::GET, "/api/v1/users", Guarded(ManageAccounts), routes!(users)),
+        r(Method::GET, "/api/v1/audit", Guarded(ViewAudit), routes!(audit_log)),
+        r(Method::GET, "/api/v1/people", Guarded(ViewPeople), routes!(people::list)),
+        r(Method::POST, "/api/v1/people", Guarded(EditPeople), routes!(people::create)),
+        r(Method::GET, "/api/v1/people/{id}", Guarded(ViewPeople), routes!(people::get)),
+        r(Method::PUT, "/api/v1/people/{id}", Guarded(EditPeople), routes!(people::update)),
     ]
 }
 

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod home;
+pub mod imports;
 pub mod people;
 pub mod regions;
 pub mod signin;

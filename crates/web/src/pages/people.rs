@@ -62,7 +62,11 @@ async fn region_label(app: &App, code: Option<&str>) -> Result<String, AppError>
 }
 
 /// A person the caller may see, or 404.
-async fn visible_person(app: &App, ctx: &Ctx, id: i64) -> Result<PersonDetail, AppError> {
+pub(crate) async fn visible_person(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<PersonDetail, AppError> {
     let user = ctx.require_user()?;
     let detail = app.db.person(id).await?;
     if !person_in_scope(&user.scope, detail.person.region_code.as_deref()) {
@@ -82,27 +86,28 @@ fn person_in_scope(scope: &Scope, region: Option<&str>) -> bool {
 
 // ---- search ----
 
-#[derive(Deserialize, Default)]
+/// A registrar's search, as typed.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 pub struct SearchParams {
     #[serde(default)]
-    q: String,
+    pub(crate) q: String,
     #[serde(default)]
-    nik: String,
+    pub(crate) nik: String,
     #[serde(default)]
-    phone: String,
+    pub(crate) phone: String,
     #[serde(default)]
-    region: String,
+    pub(crate) region: String,
     #[serde(default)]
-    sex: String,
+    pub(crate) sex: String,
     #[serde(default)]
-    country: String,
+    pub(crate) country: String,
     #[serde(default)]
-    return_year: String,
+    pub(crate) return_year: String,
     #[serde(default)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
-    sort: String,
-    page: Option<i64>,
+    pub(crate) sort: String,
+    pub(crate) page: Option<i64>,
 }
 
 pub struct ResultRow {
@@ -126,15 +131,15 @@ struct PeoplePage<'a> {
     may_edit: bool,
 }
 
-pub async fn search(
-    State(app): State<App>,
-    ctx: Ctx,
-    Query(params): Query<SearchParams>,
-) -> Result<Response, AppError> {
-    let user = ctx.require_user()?.clone();
+/// The query a search form or API call asks for, and what is wrong with it.
+pub(crate) fn query_of(
+    ctx: &Ctx,
+    params: &SearchParams,
+    page_size: i64,
+) -> (PersonQuery, Vec<String>) {
     let mut errors = Vec::new();
     let mut q = PersonQuery {
-        limit: PAGE_SIZE,
+        limit: page_size,
         ..PersonQuery::default()
     };
     q.name = filter_value(&params.q);
@@ -178,7 +183,18 @@ pub async fn search(
         _ => PersonSort::Name,
     };
     let page = params.page.unwrap_or(1).clamp(1, 100_000);
-    q.offset = (page - 1) * PAGE_SIZE;
+    q.offset = (page - 1) * page_size;
+    (q, errors)
+}
+
+pub async fn search(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, AppError> {
+    let user = ctx.require_user()?.clone();
+    let (q, errors) = query_of(&ctx, &params, PAGE_SIZE);
+    let page = params.page.unwrap_or(1).clamp(1, 100_000);
     let (found, total) = if errors.is_empty() {
         app.db.search_people(&q, &user.scope).await?
     } else {
@@ -241,6 +257,7 @@ struct PersonPage<'a> {
     addresses: Vec<AddressView>,
     nik_facts: Option<String>,
     audit: Vec<AuditRecord>,
+    sources: Vec<emas_store::imports::SourceRecordView>,
     may_edit: bool,
     sectors: &'static [Sector],
     routes: &'static [PlacementRoute],
@@ -278,6 +295,7 @@ async fn person_page(
         ..AuditFilter::default()
     };
     let audit = app.db.audit_log(&filter, 50, 0).await?;
+    let sources = app.db.source_records_of(id).await?;
     app.audit.log(ctx.audit_entry("person.read", "person", id));
     let bad = form_error.is_some();
     let mut r = PersonPage {
@@ -287,6 +305,7 @@ async fn person_page(
         addresses,
         nik_facts,
         audit,
+        sources,
         sectors: Sector::ALL,
         routes: PlacementRoute::ALL,
         countries: COUNTRIES,
@@ -330,66 +349,86 @@ pub async fn show(
 
 // ---- the person form ----
 
-#[derive(Deserialize, Default, Clone)]
+/// A person as a form or the API sends it: every field as typed.
+#[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
 pub struct PersonForm {
     #[serde(default)]
-    nik: String,
+    pub(crate) nik: String,
     #[serde(default)]
-    full_name: String,
+    pub(crate) full_name: String,
     #[serde(default)]
-    sex: String,
+    pub(crate) sex: String,
     #[serde(default)]
-    birth_date: String,
+    pub(crate) birth_date: String,
     #[serde(default)]
-    birth_place: String,
+    pub(crate) birth_place: String,
     #[serde(default)]
-    region_code: String,
+    pub(crate) region_code: String,
     #[serde(default)]
-    kampung: String,
+    pub(crate) kampung: String,
     #[serde(default)]
-    rt: String,
+    pub(crate) rt: String,
     #[serde(default)]
-    rw: String,
+    pub(crate) rw: String,
     #[serde(default)]
-    street: String,
+    pub(crate) street: String,
     #[serde(default)]
-    phones: String,
+    pub(crate) phones: String,
     #[serde(default)]
-    education: String,
+    pub(crate) education: String,
     #[serde(default)]
-    household_size: String,
+    pub(crate) household_size: String,
     #[serde(default)]
-    skills: String,
+    pub(crate) skills: String,
     #[serde(default)]
-    languages: String,
+    pub(crate) languages: String,
     #[serde(default)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
-    status_since: String,
+    pub(crate) status_since: String,
     /// Filled when the registrar accepts an NIK that disagrees with the birth date or sex.
     #[serde(default)]
-    nik_mismatch_reason: String,
+    pub(crate) nik_mismatch_reason: String,
     /// Set when the registrar creates a person although others hold the same NIK.
     #[serde(default)]
-    confirm_duplicate: String,
+    pub(crate) confirm_duplicate: String,
 }
 
 #[derive(Default)]
 pub struct PersonErrors {
-    nik: Option<String>,
-    full_name: Option<String>,
-    sex: Option<String>,
-    birth_date: Option<String>,
-    region_code: Option<String>,
-    phones: Option<String>,
-    household_size: Option<String>,
-    status: Option<String>,
-    status_since: Option<String>,
-    nik_mismatch_reason: Option<String>,
+    pub(crate) nik: Option<String>,
+    pub(crate) full_name: Option<String>,
+    pub(crate) sex: Option<String>,
+    pub(crate) birth_date: Option<String>,
+    pub(crate) region_code: Option<String>,
+    pub(crate) phones: Option<String>,
+    pub(crate) household_size: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) status_since: Option<String>,
+    pub(crate) nik_mismatch_reason: Option<String>,
 }
 
 impl PersonErrors {
-    fn any(&self) -> bool {
+    /// Each error with the name of its field, for the API.
+    pub(crate) fn by_field(&self) -> Vec<(&'static str, String)> {
+        [
+            ("nik", &self.nik),
+            ("full_name", &self.full_name),
+            ("sex", &self.sex),
+            ("birth_date", &self.birth_date),
+            ("region_code", &self.region_code),
+            ("phones", &self.phones),
+            ("household_size", &self.household_size),
+            ("status", &self.status),
+            ("status_since", &self.status_since),
+            ("nik_mismatch_reason", &self.nik_mismatch_reason),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+        .collect()
+    }
+
+    pub(crate) fn any(&self) -> bool {
         [
             &self.nik,
             &self.full_name,
@@ -410,9 +449,9 @@ impl PersonErrors {
 /// Things a registrar must see before saving but may accept.
 #[derive(Default)]
 pub struct PersonWarnings {
-    nik_mismatch: Option<String>,
-    region_unknown: Option<String>,
-    duplicates: Vec<PersonSummary>,
+    pub(crate) nik_mismatch: Option<String>,
+    pub(crate) region_unknown: Option<String>,
+    pub(crate) duplicates: Vec<PersonSummary>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -461,7 +500,7 @@ fn clip(s: &str, max: usize) -> String {
 /// Parses and checks a person form. Warnings that need the registrar's word (an NIK that
 /// disagrees with the birth date or sex, other people with the same NIK) stop the save until
 /// they answer; an unknown region code is kept and flagged.
-async fn validate(
+pub(crate) async fn validate(
     app: &App,
     ctx: &Ctx,
     f: &PersonForm,
@@ -674,7 +713,7 @@ pub async fn create(
     Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/people/{id}"))]).into_response())
 }
 
-fn form_of(d: &PersonDetail) -> PersonForm {
+pub(crate) fn form_of(d: &PersonDetail) -> PersonForm {
     let p = &d.person;
     let current = d.addresses.iter().find(|a| a.valid_until.is_none());
     PersonForm {
@@ -872,4 +911,91 @@ pub async fn add_consent(
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/people/{id}"))]).into_response())
+}
+
+// ---- export ----
+
+/// The most rows one export writes; a bigger registry is exported by region.
+const EXPORT_LIMIT: i64 = 1_000_000;
+
+/// The filtered list as a spreadsheet (`format` is `csv` or `xlsx`), within the caller's scope.
+pub async fn export(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(format): Path<String>,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, AppError> {
+    let user = ctx.require_user()?.clone();
+    let (mut q, errors) = query_of(&ctx, &params, EXPORT_LIMIT);
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest("error-bad-form"));
+    }
+    q.offset = 0;
+    let (rows, _) = app.db.search_people(&q, &user.scope).await?;
+    let headers: Vec<String> = [
+        "id",
+        "field-nik",
+        "field-full-name",
+        "field-sex",
+        "field-birth-date",
+        "field-region-code-village",
+        "field-status",
+    ]
+    .iter()
+    .map(|k| {
+        if *k == "id" {
+            "ID".to_owned()
+        } else {
+            ctx.t(k)
+        }
+    })
+    .collect();
+    let cells: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|p| {
+            vec![
+                p.id.to_string(),
+                p.nik.unwrap_or_default(),
+                p.full_name,
+                p.sex
+                    .map(|s| ctx.tk("sex", s.to_lowercase()))
+                    .unwrap_or_default(),
+                p.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+                p.region_code.unwrap_or_default(),
+                ctx.tk("migration", &p.status),
+            ]
+        })
+        .collect();
+    let mut out = Vec::new();
+    let (content_type, ext) = match format.as_str() {
+        "people.csv" => {
+            emas_sheets::write_csv(&headers, &cells, &mut out)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            ("text/csv; charset=utf-8", "csv")
+        }
+        "people.xlsx" => {
+            emas_sheets::write_xlsx(&headers, &cells, &mut out)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            )
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let mut entry = ctx.audit_entry("person.export", "person", "");
+    entry.detail = format!("{} rows as {ext}", cells.len());
+    let now = emas_store::now();
+    let mut tx = app.db.begin().await?;
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    let disposition = format!("attachment; filename=\"pmi-purna.{ext}\"");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        out,
+    )
+        .into_response())
 }

@@ -2,8 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
@@ -77,11 +75,7 @@ impl TestApp {
             }
         };
         let (audit, _task) = AuditWriter::start(db.clone());
-        let app = App {
-            db: db.clone(),
-            audit,
-            config: Arc::new(config),
-        };
+        let app = App::new(db.clone(), audit, config);
         TestApp {
             router: emas_web::router(app),
             db,
@@ -165,6 +159,25 @@ impl TestApp {
             req = req.header(COOKIE, c);
         }
         self.send(req.body(Body::from(body.to_owned())).expect("request"))
+            .await
+    }
+
+    /// An API request with a JSON body (ignored by GET routes).
+    pub async fn api_send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        json: &str,
+    ) -> Response {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        self.send(req.body(Body::from(json.to_owned())).expect("request"))
             .await
     }
 
