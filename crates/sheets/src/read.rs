@@ -36,7 +36,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_uncompressed_bytes: 200 * 1024 * 1024,
+            // A million rows of six short columns already declare 256 MB of XLSX XML; the
+            // worksheet is streamed, so this bounds work and the shared strings held, and
+            // leaves room for real lists.
+            max_uncompressed_bytes: 1024 * 1024 * 1024,
             max_rows: 1_000_000,
             max_columns: 500,
             max_cell_chars: 32 * 1024,
