@@ -6,7 +6,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -69,6 +70,9 @@ macro_rules! with_tx {
 /// How long a SQLite writer waits for another to finish before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const SQLITE_FILE: &str = "emas.sqlite";
+/// Statements slower than this are logged (their SQL only, never the values bound to them). Bulk
+/// inserts of imports and demo data take a second or two by design.
+const SLOW_STATEMENT: Duration = Duration::from_secs(5);
 
 impl Db {
     /// Connects to `url` (`sqlite:PATH` or `postgres://…`) and applies the migrations. An unknown
@@ -79,10 +83,13 @@ impl Db {
                 SqliteConnectOptions::from_str(url).map_err(|e| DbError::Config(format!("{e}")))?;
             Db::open_sqlite(options).await?
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| DbError::Config(format!("{e}")))?
+                .log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(options)
                 .await?;
             Db::new(Pool::Postgres(pool))
         } else {
@@ -110,7 +117,8 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(SQLITE_BUSY_TIMEOUT);
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(SQLITE_BUSY_TIMEOUT)

@@ -185,6 +185,7 @@ export = Export
 any = Any
 search = Search
 search-name = Name
+search-region = Region code (e.g. 36.04)
 search-count = { $count } people found.
 search-nik-invalid = An NIK search holds digits only (at most 16).
 sort-by = Sort by

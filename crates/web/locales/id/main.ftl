@@ -185,6 +185,7 @@ export = Ekspor
 any = Semua
 search = Cari
 search-name = Nama
+search-region = Kode wilayah (mis. 36.04)
 search-count = { $count } orang ditemukan.
 search-nik-invalid = NIK untuk pencarian hanya berisi angka (paling banyak 16).
 sort-by = Urutkan
