@@ -55,6 +55,8 @@ pub enum Error {
     },
     #[error("{file} has more than {limit} data rows")]
     TooManyRows { file: String, limit: usize },
+    #[error("{file} has more than {limit} cells with its blank ones: read it row by row")]
+    TooManyCells { file: String, limit: usize },
     #[error("{file}: row {line} has {columns} columns, more than the limit of {limit}")]
     TooManyColumns {
         file: String,
@@ -97,6 +99,7 @@ impl Error {
             Error::NoSheet { .. } => "no-sheet",
             Error::OnlyHeaders { .. } => "only-headers",
             Error::TooManyRows { .. } => "too-many-rows",
+            Error::TooManyCells { .. } => "too-many-cells",
             Error::TooManyColumns { .. } => "too-many-columns",
             Error::CellTooLong { .. } => "cell-too-long",
             Error::Write { .. } => "write",

@@ -31,6 +31,11 @@ pub struct Limits {
     pub max_columns: usize,
     /// The most characters in one cell.
     pub max_cell_chars: usize,
+    /// The most cells [`read_bytes`] and [`read_path`] collect into a [`Sheet`]. Rows and
+    /// columns are limited one by one, but a file of sparse rows (one value at column 500 on
+    /// each of a million rows) is small on disk and 500 million cells in memory; visitors hold
+    /// one row at a time and are not bound by this.
+    pub max_cells: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +48,8 @@ impl Default for Limits {
             max_rows: 1_000_000,
             max_columns: 500,
             max_cell_chars: 32 * 1024,
+            // A million rows of thirty columns.
+            max_cells: 30_000_000,
         }
     }
 }
@@ -105,18 +112,29 @@ pub fn read_bytes(bytes: &[u8], file_name: &str, options: &ReadOptions) -> Resul
     let mut header_line = 0;
     let mut headers = Vec::new();
     let mut rows = Vec::new();
+    let mut collected = 0usize;
+    let max_cells = options.limits.max_cells;
     let format = visit_bytes(bytes, file_name, options, &mut |row| {
         match row {
             Row::Header { line, headers: h } => {
                 header_line = line;
                 headers = h.to_vec();
             }
-            Row::Data { line, cells } => rows.push(SheetRow {
-                line,
-                cells: cells.to_vec(),
-            }),
+            Row::Data { line, cells } => {
+                collected = collected.saturating_add(cells.len());
+                if collected > max_cells {
+                    return Err(Error::TooManyCells {
+                        file: file_name.into(),
+                        limit: max_cells,
+                    });
+                }
+                rows.push(SheetRow {
+                    line,
+                    cells: cells.to_vec(),
+                });
+            }
         }
-        Ok::<(), Error>(())
+        Ok(())
     })?;
     let widest = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
     if widest > headers.len() {

@@ -503,6 +503,35 @@ fn too_many_rows_and_overlong_cells_are_refused() {
     assert!(long.to_string().contains("row 2, column 2"), "{long}");
 }
 
+#[test]
+fn sparse_rows_cannot_blow_up_a_collected_sheet() {
+    // Each row is a few bytes on disk and, padded to its last column, 400 cells in memory.
+    let mut csv = String::from("NO;NAMA\n");
+    for _ in 0..1_000 {
+        csv.push_str(&";".repeat(399));
+        csv.push_str("x\n");
+    }
+    let options = ReadOptions {
+        limits: Limits {
+            max_cells: 100_000,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let e = read_bytes(csv.as_bytes(), "jarang.csv", &options).expect_err("refused");
+    assert_eq!(e.code(), "too-many-cells");
+    // Read row by row, the same file is fine: only one row is held at a time.
+    let rows = std::cell::Cell::new(0);
+    visit_bytes(csv.as_bytes(), "jarang.csv", &options, &mut |row| {
+        if let Row::Data { .. } = row {
+            rows.set(rows.get() + 1);
+        }
+        Ok::<(), Error>(())
+    })
+    .expect("visits");
+    assert_eq!(rows.get(), 1_000);
+}
+
 // ---- Streaming ----
 
 #[test]
