@@ -372,6 +372,34 @@ fn merged_header_cells_name_every_column_they_cover() {
 }
 
 #[test]
+fn a_header_with_a_merged_group_is_found_below_a_merged_title() {
+    // Twelve columns, "Alamat" spanning four of them, the title spanning all.
+    let book = xlsx(|s| {
+        let plain = XFormat::new();
+        s.merge_range(0, 0, 0, 11, "DATA PMI PURNA", &plain)
+            .expect("merge");
+        for (col, h) in ["No", "Nama", "NIK"].iter().enumerate() {
+            s.write_string(1, col as u16, *h).expect("cell");
+        }
+        s.merge_range(1, 3, 1, 6, "Alamat", &plain).expect("merge");
+        for col in 7..12u16 {
+            s.write_string(1, col, format!("Kolom {col}"))
+                .expect("cell");
+        }
+        for col in 0..12u16 {
+            s.write_string(2, col, format!("v{col}")).expect("cell");
+        }
+    });
+    let sheet = read_ok(&book, "lebar.xlsx");
+    assert_eq!(sheet.header_line, 2);
+    assert_eq!(
+        sheet.headers[2..7],
+        ["NIK", "Alamat", "Alamat (2)", "Alamat (3)", "Alamat (4)"]
+    );
+    assert_eq!(sheet.rows.len(), 1);
+}
+
+#[test]
 fn formulas_give_their_value_never_their_text() {
     let book = xlsx(|s| {
         s.write_string(0, 0, "UMUR").expect("cell");
