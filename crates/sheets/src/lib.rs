@@ -1,4 +1,4 @@
-//! The one place where EMAS reads and writes spreadsheets: CSV, XLSX, XLS, XLSB and ODS in,
+//! The one place where EMAS reads and writes spreadsheets: CSV, XLSX, XLS and ODS in,
 //! CSV and XLSX out. Every file is treated as hostile: its format is decided by its content,
 //! archives are measured before they are expanded, and limits on rows, columns and cell sizes
 //! hold while reading, so a bad upload ends in an [`Error`] the web layer can translate
@@ -35,6 +35,7 @@ mod cell;
 mod detect;
 mod error;
 mod header;
+mod odscheck;
 pub mod read;
 pub mod write;
 mod zipcheck;

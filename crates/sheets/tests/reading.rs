@@ -446,26 +446,63 @@ fn niks_and_phones_stored_as_numbers_keep_every_digit() {
     );
 }
 
-#[test]
-fn an_ods_from_libreoffice_reads() {
-    let content = br#"<?xml version="1.0" encoding="UTF-8"?>
+/// An ODS whose one sheet holds `rows` (the XML of `table:table-row` elements).
+fn ods(rows: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
-<office:body><office:spreadsheet><table:table table:name="Sheet1">
-<table:table-row><table:table-cell office:value-type="string"><text:p>NAMA</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>NIK</text:p></table:table-cell></table:table-row>
-<table:table-row><table:table-cell office:value-type="string"><text:p>Siti</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="3604014507900001"><text:p>3604014507900001</text:p></table:table-cell></table:table-row>
-</table:table></office:spreadsheet></office:body></office:document-content>"#;
-    let ods = zip_of(&[
+<office:body><office:spreadsheet><table:table table:name="Sheet1">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    zip_of(&[
         (
             "mimetype",
             b"application/vnd.oasis.opendocument.spreadsheet",
         ),
         ("META-INF/manifest.xml", b"<manifest:manifest/>"),
-        ("content.xml", content),
-    ]);
-    let sheet = read_ok(&ods, "daftar.ods");
+        ("content.xml", content.as_bytes()),
+    ])
+}
+
+const ODS_HEADER: &str = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>NAMA</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>NIK</text:p></table:table-cell></table:table-row>"#;
+
+#[test]
+fn an_ods_from_libreoffice_reads() {
+    let rows = format!(
+        r#"{ODS_HEADER}<table:table-row><table:table-cell office:value-type="string"><text:p>Siti</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="3604014507900001"><text:p>3604014507900001</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1022"/></table:table-row><table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#
+    );
+    // LibreOffice writes the empty rest of the sheet as repeats: harmless, and read as such.
+    let sheet = read_ok(&ods(&rows), "daftar.ods");
     assert_eq!(sheet.format, Format::Ods);
     assert_eq!(sheet.headers, ["NAMA", "NIK"]);
     assert_eq!(cells(&sheet), [["Siti", "3604014507900001"]]);
+}
+
+#[test]
+fn an_ods_repeating_a_filled_row_a_million_times_is_refused_before_it_is_built() {
+    // Under a kilobyte on disk; 60 million cells if built.
+    let rows = format!(
+        r#"{ODS_HEADER}<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="60" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#
+    );
+    let started = std::time::Instant::now();
+    let e = read_err(&ods(&rows), "bom.ods");
+    assert_eq!(e.code(), "too-many-rows");
+    assert!(started.elapsed().as_secs() < 5, "refused before building");
+
+    let wide = format!(
+        r#"{ODS_HEADER}<table:table-row><table:table-cell table:number-columns-repeated="10000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#
+    );
+    assert_eq!(
+        read_err(&ods(&wide), "lebar.ods").code(),
+        "too-many-columns"
+    );
+}
+
+#[test]
+fn an_xlsb_is_refused_as_unsupported() {
+    let xlsb = zip_of(&[("xl/workbook.bin", b"\x83\x01\x00")]);
+    let e = read_err(&xlsb, "biner.xlsb");
+    assert_eq!(e.code(), "unsupported");
+    assert!(e.to_string().contains("save it as XLSX"), "{e}");
 }
 
 #[test]
