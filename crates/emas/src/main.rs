@@ -3,6 +3,7 @@
 
 mod admin;
 mod db_args;
+mod import;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(admin::UserCommand),
+    /// Import an agency's list (CSV, XLSX, XLS, ODS) into the registry.
+    Import(import::ImportArgs),
     /// Generate synthetic agency lists of Banten returnees with known truth (benchmarks, demos).
     Generate(emas_synth::cli::GenerateArgs),
     /// Link people across lists: find which rows are the same person (see docs/linkage.md).
@@ -47,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(args) => runtime()?.block_on(admin::demo(args)),
         Command::Backup(args) => runtime()?.block_on(admin::backup(args)),
         Command::User(cmd) => runtime()?.block_on(admin::user(cmd)),
+        Command::Import(args) => runtime()?.block_on(import::run(args)),
         Command::Generate(args) => {
             let summary = emas_synth::cli::run(&args)?;
             eprintln!("{summary}");

@@ -67,11 +67,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     });
-    let app = App {
-        db: db.clone(),
-        audit,
-        config: std::sync::Arc::new(config),
-    };
+    let app = App::new(db.clone(), audit, config);
     let router = emas_web::router(app);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
