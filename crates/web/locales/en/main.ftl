@@ -377,3 +377,4 @@ import-file-io = { $file } cannot be read from disk.
 import-file-too-large = { $file } is too large to import.
 import-file-not-xlsb = { $file } is not an XLSB file, whatever its name says.
 import-file-write = The file could not be written.
+import-file-too-many-cells = { $file } holds too many cells for one import; split it into several files.

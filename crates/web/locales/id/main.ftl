@@ -377,3 +377,4 @@ import-file-io = { $file } tidak bisa dibaca dari disk.
 import-file-too-large = { $file } terlalu besar untuk diimpor.
 import-file-not-xlsb = { $file } bukan berkas XLSB walaupun namanya begitu.
 import-file-write = Berkas tidak bisa ditulis.
+import-file-too-many-cells = { $file } berisi terlalu banyak sel untuk satu impor; bagi menjadi beberapa berkas.
