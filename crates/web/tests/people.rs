@@ -255,3 +255,62 @@ async fn an_edit_keeps_the_old_address_and_placements_are_checked() {
         );
     }
 }
+
+#[tokio::test]
+async fn exports_keep_to_the_scope_defuse_formulas_and_are_audited() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let serang = app
+            .caller("registrar.serang", Role::Registrar, "36.04")
+            .await;
+        let lebak = app
+            .caller("registrar.lebak", Role::Registrar, "36.02")
+            .await;
+        app.post("/people", &serang, SITI).await;
+        let hostile = SITI
+            .replace("Siti+Nurhayati", "%3DHYPERLINK(%22http%3A%2F%2Fx%22)")
+            .replace("3604054503900002", "");
+        assert_eq!(
+            app.post("/people", &serang, &hostile).await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        let csv = app.get("/people/export/people.csv", Some(&serang)).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.body.contains("Siti Nurhayati") && csv.body.contains("3604054503900002"));
+        assert!(
+            csv.body.contains("'=HYPERLINK"),
+            "a formula is defused: {}",
+            csv.body
+        );
+        let xlsx = app
+            .get("/people/export/people.xlsx?q=siti", Some(&serang))
+            .await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        assert!(xlsx.body.starts_with("PK"), "an XLSX is a zip");
+        let theirs = app.get("/people/export/people.csv", Some(&lebak)).await;
+        assert!(
+            !theirs.body.contains("Siti"),
+            "another regency exports none of them"
+        );
+        assert_eq!(
+            app.get("/people/export/people.pdf", Some(&serang))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let lines = app
+            .db
+            .audit_log(
+                &AuditFilter {
+                    action: Some("person.export".into()),
+                    ..Default::default()
+                },
+                10,
+                0,
+            )
+            .await
+            .expect("log");
+        assert_eq!(lines.len(), 3);
+    }
+}
