@@ -495,3 +495,204 @@ impl Db {
             .bind(nik.digits()).fetch_all(p).await)?)
     }
 }
+
+/// A person and their placements, for registering many at once with [`create_people`].
+pub struct NewPerson {
+    pub person: PersonInput,
+    pub placements: Vec<PlacementInput>,
+}
+
+/// Registers many people at once (demo data, benchmarks): the rows [`create_person`] and
+/// [`add_placement`] would write, in multi-row statements, because one statement per row is what
+/// makes loading a million people slow. Returns the new ids in the order given.
+pub async fn create_people(
+    tx: &mut Tx,
+    people: &[NewPerson],
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, DbError> {
+    use BatchValue as V;
+    let ids = reserve_person_ids(tx, people.len()).await?;
+    let mut persons = Vec::with_capacity(people.len() * 16);
+    let mut addresses = Vec::with_capacity(people.len() * 8);
+    let mut keys = Vec::new();
+    let mut phones = Vec::new();
+    let mut placements = Vec::new();
+    for (&id, new) in ids.iter().zip(people) {
+        let p = &new.person;
+        let a = &p.address;
+        persons.extend([
+            V::I64(Some(id)),
+            V::Text(p.nik.map(|n| n.digits())),
+            V::Text(Some(p.nik_mismatch_note.clone())),
+            V::Text(Some(p.full_name.trim().to_owned())),
+            V::Text(p.sex.map(|s| sex_code(s).to_owned())),
+            V::Date(p.birth_date),
+            V::Text(Some(p.birth_place.clone())),
+            V::Text(Some(p.education.clone())),
+            V::I32(p.household_size),
+            V::Text(Some(p.skills.clone())),
+            V::Text(Some(p.languages.clone())),
+            V::Text(Some(p.status.as_str().to_owned())),
+            V::Date(p.status_since),
+            V::Text(a.region_code.clone()),
+            V::Bool(a.region_known),
+            V::Time(now),
+            V::Time(now),
+        ]);
+        addresses.extend([
+            V::I64(Some(id)),
+            V::Text(a.region_code.clone()),
+            V::Bool(a.region_known),
+            V::Text(Some(a.kampung.clone())),
+            V::Text(Some(a.rt.clone())),
+            V::Text(Some(a.rw.clone())),
+            V::Text(Some(a.street.clone())),
+            V::Time(now),
+        ]);
+        for key in name_search_keys(&p.full_name) {
+            keys.extend([V::Text(Some(key)), V::I64(Some(id))]);
+        }
+        let mut own: Vec<&String> = p.phones.iter().collect();
+        own.sort();
+        own.dedup();
+        for phone in own {
+            phones.extend([V::I64(Some(id)), V::Text(Some(phone.clone()))]);
+        }
+        for pl in &new.placements {
+            placements.extend([
+                V::I64(Some(id)),
+                V::Text(Some(pl.country.clone())),
+                V::Text(Some(pl.sector.as_str().to_owned())),
+                V::Text(Some(pl.route.as_str().to_owned())),
+                V::Text(Some(pl.employer.clone())),
+                V::Text(Some(pl.agency.clone())),
+                V::Date(pl.departure_date),
+                V::Date(pl.return_date),
+                V::Text(Some(pl.return_reason.clone())),
+                V::Time(now),
+            ]);
+        }
+    }
+    insert_rows(
+        tx,
+        "person (id, nik, nik_mismatch_note, full_name, sex, birth_date, birth_place, education, \
+         household_size, skills, languages, status, status_since, region_code, region_known, \
+         created_at, updated_at)",
+        17,
+        persons,
+        "",
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "person_address (person_id, region_code, region_known, kampung, rt, rw, street, valid_from)",
+        8,
+        addresses,
+        "",
+    )
+    .await?;
+    insert_rows(tx, "person_name_key (key, person_id)", 2, keys, "").await?;
+    insert_rows(
+        tx,
+        "person_phone (person_id, phone)",
+        2,
+        phones,
+        " on conflict do nothing",
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "placement (person_id, country, sector, route, employer, agency, departure_date, \
+         return_date, return_reason, created_at)",
+        10,
+        placements,
+        "",
+    )
+    .await?;
+    Ok(ids)
+}
+
+/// One bound value of a multi-row insert.
+enum BatchValue {
+    Text(Option<String>),
+    I32(Option<i32>),
+    I64(Option<i64>),
+    Date(Option<NaiveDate>),
+    Bool(bool),
+    Time(DateTime<Utc>),
+}
+
+/// Ids for `n` new people, taken before their rows are written so that their addresses, keys,
+/// phones and placements can name them in the same multi-row statements.
+async fn reserve_person_ids(tx: &mut Tx, n: usize) -> Result<Vec<i64>, DbError> {
+    let n = i64::try_from(n).map_err(|_| DbError::Config("too many people at once".into()))?;
+    match tx {
+        // The transaction began IMMEDIATE and holds the write lock, so no other writer takes
+        // ids above the current largest before this one commits.
+        Tx::Sqlite(t, _) => {
+            let (max,): (i64,) = sqlx::query_as("select coalesce(max(id), 0) from person")
+                .fetch_one(&mut **t)
+                .await?;
+            Ok((max + 1..=max + n).collect())
+        }
+        // The identity's sequence hands out ids no other session gets, committed or not.
+        Tx::Postgres(t) => {
+            let rows: Vec<(i64,)> = sqlx::query_as(
+                "select nextval(pg_get_serial_sequence('person', 'id')) \
+                 from generate_series(1, $1)",
+            )
+            .bind(n)
+            .fetch_all(&mut **t)
+            .await?;
+            Ok(rows.into_iter().map(|r| r.0).collect())
+        }
+    }
+}
+
+/// Inserts `values` (rows of `columns` values each, in order) into `target` ("table (cols)"),
+/// as many rows per statement as the bind-parameter limits of both databases allow.
+async fn insert_rows(
+    tx: &mut Tx,
+    target: &str,
+    columns: usize,
+    values: Vec<BatchValue>,
+    suffix: &str,
+) -> Result<(), DbError> {
+    // Full chunks share one SQL text, so the prepared statement is reused. Binding costs grow
+    // faster than the parameter count on SQLite (a 17,000-parameter insert took a second), so
+    // statements stay near 256 parameters, where the per-statement cost is already small.
+    let rows_per_statement = (256 / columns).max(1);
+    for chunk in values.chunks(rows_per_statement * columns) {
+        let rows = chunk.len() / columns;
+        let mut sql = format!("insert into {target} values ");
+        for r in 0..rows {
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..columns {
+                if c > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("${}", r * columns + c + 1));
+            }
+            sql.push(')');
+        }
+        sql.push_str(suffix);
+        with_tx!(tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for v in chunk {
+                q = match v {
+                    BatchValue::Text(s) => q.bind(s.as_deref()),
+                    BatchValue::I32(i) => q.bind(*i),
+                    BatchValue::I64(i) => q.bind(*i),
+                    BatchValue::Date(d) => q.bind(*d),
+                    BatchValue::Bool(b) => q.bind(*b),
+                    BatchValue::Time(t) => q.bind(*t),
+                };
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
