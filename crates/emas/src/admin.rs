@@ -35,7 +35,8 @@ pub async fn demo(args: DbOnly) -> anyhow::Result<()> {
     let db = args.db.open().await?;
     match demo::load(&db, emas_store::now()).await? {
         DemoOutcome::Loaded { agencies, accounts } => {
-            println!("Demo data loaded: {agencies} agencies, {accounts} accounts.")
+            let people = crate::demo_data::load(&db, emas_store::now()).await?;
+            println!("Demo data loaded: {agencies} agencies, {accounts} accounts, {people}.")
         }
         DemoOutcome::AlreadyLoaded => println!("Demo data is already loaded; nothing changed."),
     }

@@ -2,9 +2,12 @@
 //! everything an operator does (migrate, users, backups, imports, linkage).
 
 mod admin;
+mod bench;
 mod db_args;
 mod import;
 mod serve;
+
+use emas::demo_data;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -39,6 +42,9 @@ enum Command {
     Generate(emas_synth::cli::GenerateArgs),
     /// Link people across lists: find which rows are the same person (see docs/linkage.md).
     Link(emas_linkage::cli::LinkArgs),
+    /// Measure: `emas bench search --people 1000000` (a fresh SQLite database of synthetic people).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -57,6 +63,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Link(args) => Ok(emas_linkage::cli::run(&args)?),
+        Command::Bench(cmd) => runtime()?.block_on(bench::run(cmd)),
     }
 }
 

@@ -33,8 +33,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         match demo::load(&db, emas_store::now()).await? {
             DemoOutcome::Loaded { agencies, accounts } => {
+                let people = crate::demo_data::load(&db, emas_store::now()).await?;
                 println!(
-                    "Demo data loaded: {agencies} agencies, {accounts} accounts (password: {}).",
+                    "Demo data loaded: {agencies} agencies, {accounts} accounts, {people} (password: {}).",
                     demo::DEMO_PASSWORD
                 );
             }

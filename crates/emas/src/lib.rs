@@ -1,0 +1,3 @@
+//! The parts of the `emas` binary that its integration tests reach: the demo registry.
+
+pub mod demo_data;
