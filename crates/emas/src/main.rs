@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod db_args;
+mod export;
 mod import;
 mod serve;
 
@@ -36,6 +37,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(admin::UserCommand),
+    /// Export the registry to a spreadsheet.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Import an agency's list (CSV, XLSX, XLS, ODS) into the registry.
     Import(import::ImportArgs),
     /// Generate synthetic agency lists of Banten returnees with known truth (benchmarks, demos).
@@ -56,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(args) => runtime()?.block_on(admin::demo(args)),
         Command::Backup(args) => runtime()?.block_on(admin::backup(args)),
         Command::User(cmd) => runtime()?.block_on(admin::user(cmd)),
+        Command::Export(cmd) => runtime()?.block_on(export::run(cmd)),
         Command::Import(args) => runtime()?.block_on(import::run(args)),
         Command::Generate(args) => {
             let summary = emas_synth::cli::run(&args)?;

@@ -346,21 +346,29 @@ macro_rules! bind_all {
     }};
 }
 
-/// Appends "region within `code`" for the column `col`, as a range so that an index serves it.
-fn within_region(sql: &mut String, params: &mut Vec<Param>, col: &str, code: &str) {
+/// Stands for the region column in the SQL being built: whether the region index should drive
+/// the query or only filter it is decided per query (see `search_people`).
+const REGION_COL: &str = "\u{1}region\u{1}";
+
+/// Appends "region within `code`" as one range (`36.04` ≤ code < `36.04/`, since `.` sorts just
+/// before `/`), which an index serves on both databases.
+fn within_region(sql: &mut String, params: &mut Vec<Param>, code: &str) {
     params.push(Param::Text(code.to_owned()));
-    let eq = params.len();
-    params.push(Param::Text(format!("{code}.")));
     let lo = params.len();
     params.push(Param::Text(format!("{code}/")));
     let hi = params.len();
     sql.push_str(&format!(
-        " and ({col} = ${eq} or ({col} >= ${lo} and {col} < ${hi}))"
+        " and {REGION_COL} >= ${lo} and {REGION_COL} < ${hi}"
     ));
 }
 
+/// Counts stop here: "more than 10,000" is all a registrar needs, and counting a whole province
+/// would cost more than the search.
+pub const COUNT_CAP: i64 = 10_000;
+
 impl Db {
-    /// People matching `q` within `scope`, and how many match in all.
+    /// People matching `q` within `scope`, and how many match in all, counted up to
+    /// [`COUNT_CAP`] + 1 (more means "more than `COUNT_CAP`").
     pub async fn search_people(
         &self,
         q: &PersonQuery,
@@ -369,11 +377,19 @@ impl Db {
         let mut sql = String::from(" from person p where 1 = 1");
         let mut params: Vec<Param> = Vec::new();
         if let Some(prefix) = scope.code_prefix() {
-            within_region(&mut sql, &mut params, "p.region_code", prefix);
+            within_region(&mut sql, &mut params, prefix);
         }
         if let Some(region) = &q.region {
-            within_region(&mut sql, &mut params, "p.region_code", region);
+            within_region(&mut sql, &mut params, region);
         }
+        // With a selective filter (a name, an NIK, a phone, a placement) that filter's index
+        // should drive and the region only filter; SQLite would otherwise let the region index
+        // drive and read a whole province. `+col` keeps it from using that index.
+        let selective = q.name.is_some()
+            || q.nik_prefix.is_some()
+            || q.phone.is_some()
+            || q.country.is_some()
+            || q.return_year.is_some();
         if let Some(name) = &q.name {
             let (each, joined) = name_query_keys(name);
             if each.is_empty() && joined.is_none() {
@@ -422,7 +438,9 @@ impl Db {
             sql.push_str(&format!(" and p.status = ${}", params.len()));
         }
         if q.country.is_some() || q.return_year.is_some() {
-            let mut cond = String::from("select 1 from placement pl where pl.person_id = p.id");
+            // An `in` over the placements that match, not a probe per person: the placement
+            // index (country, return date) finds them directly.
+            let mut cond = String::from("select pl.person_id from placement pl where 1 = 1");
             if let Some(country) = &q.country {
                 params.push(Param::Text(country.clone()));
                 cond.push_str(&format!(" and pl.country = ${}", params.len()));
@@ -438,9 +456,23 @@ impl Db {
                     params.len()
                 ));
             }
-            sql.push_str(&format!(" and exists ({cond})"));
+            sql.push_str(&format!(" and p.id in ({cond})"));
         }
-        let count_sql = format!("select count(*){sql}");
+        let filter_col = if self.is_sqlite() {
+            "+p.region_code"
+        } else {
+            "p.region_code"
+        };
+        let count_col = if selective {
+            filter_col
+        } else {
+            "p.region_code"
+        };
+        let count_sql = format!(
+            "select count(*) from (select 1{} limit {}) capped",
+            sql.replace(REGION_COL, count_col),
+            COUNT_CAP + 1
+        );
         let (total,): (i64,) = with_db!(self, p => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(count_sql.as_str())), &params).fetch_one(p).await)?;
         let order = match q.sort {
             PersonSort::Name => "p.full_name, p.id",
@@ -452,8 +484,9 @@ impl Db {
         params.push(Param::Int(q.offset));
         let offset = params.len();
         let list_sql = format!(
-            "select p.id, p.nik, p.full_name, p.sex, p.birth_date, p.region_code, p.status{sql} \
-             order by {order} limit ${limit} offset ${offset}"
+            "select p.id, p.nik, p.full_name, p.sex, p.birth_date, p.region_code, p.status{} \
+             order by {order} limit ${limit} offset ${offset}",
+            sql.replace(REGION_COL, filter_col)
         );
         let rows: Vec<PersonSummary> = with_db!(self, p => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(list_sql.as_str())), &params).fetch_all(p).await)?;
         Ok((rows, total))
@@ -695,4 +728,17 @@ async fn insert_rows(
         })?;
     }
     Ok(())
+}
+
+impl Db {
+    /// Every person's phones, for exports of the whole registry (one query, not one a person).
+    pub async fn all_phones(&self) -> Result<std::collections::HashMap<i64, Vec<String>>, DbError> {
+        let rows: Vec<(i64, String)> = with_db!(self, p => sqlx::query_as(
+            "select person_id, phone from person_phone order by person_id, phone").fetch_all(p).await)?;
+        let mut map: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        for (id, phone) in rows {
+            map.entry(id).or_default().push(phone);
+        }
+        Ok(map)
+    }
 }

@@ -187,6 +187,7 @@ search = Search
 search-name = Name
 search-region = Region code (e.g. 36.04)
 search-count = { $count } people found.
+search-count-more = More than { $count } people found; narrow the search.
 search-nik-invalid = An NIK search holds digits only (at most 16).
 sort-by = Sort by
 sort-name = Name

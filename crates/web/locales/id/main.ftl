@@ -187,6 +187,7 @@ search = Cari
 search-name = Nama
 search-region = Kode wilayah (mis. 36.04)
 search-count = { $count } orang ditemukan.
+search-count-more = Lebih dari { $count } orang ditemukan; persempit pencarian.
 search-nik-invalid = NIK untuk pencarian hanya berisi angka (paling banyak 16).
 sort-by = Urutkan
 sort-name = Nama

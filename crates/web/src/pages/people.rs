@@ -122,6 +122,7 @@ struct PeoplePage<'a> {
     params: SearchParams,
     rows: Vec<ResultRow>,
     total: i64,
+    count_text: String,
     page: i64,
     pages: i64,
     query: String,
@@ -230,8 +231,17 @@ pub async fn search(
         params,
         rows,
         total,
+        count_text: if total > people::COUNT_CAP {
+            ctx.lang.t_args(
+                "search-count-more",
+                &[("count", people::COUNT_CAP.to_string())],
+            )
+        } else {
+            ctx.lang
+                .t_args("search-count", &[("count", total.to_string())])
+        },
         page,
-        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        pages: (total.min(people::COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE,
         query,
         errors,
         countries: COUNTRIES,
