@@ -742,3 +742,12 @@ impl Db {
         Ok(map)
     }
 }
+
+impl Db {
+    /// How many people the registry holds, exactly (searches count only up to [`COUNT_CAP`]).
+    pub async fn person_count(&self) -> Result<i64, DbError> {
+        let (n,): (i64,) =
+            with_db!(self, p => sqlx::query_as("select count(*) from person").fetch_one(p).await)?;
+        Ok(n)
+    }
+}
