@@ -5,13 +5,13 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use emas_domain::import::{Mapping, ParsedRow, Severity, parse_row};
+use emas_domain::import::{Mapping, ParsedPlacement, ParsedRow, Severity, parse_row};
 use emas_domain::nik::Nik;
 use emas_domain::person::MigrationStatus;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::people::{self, AddressInput, PersonInput, PlacementInput};
+use crate::people::{self, AddressInput, PersonInput};
 use crate::{Db, DbError, Tx, with_db, with_tx};
 
 /// The kinds of list agencies keep.
@@ -407,60 +407,122 @@ pub async fn commit(
     now: DateTime<Utc>,
     progress: &mut (dyn FnMut(usize) + Send),
 ) -> Result<Counts, DbError> {
-    let mut person_of_line: HashMap<usize, i64> = HashMap::new();
-    for (done, row) in plan.rows.iter().enumerate() {
+    // New people first, in multi-row statements: one statement a row is what makes a large
+    // list slow.
+    let new_rows: Vec<&PlannedRow> = plan
+        .rows
+        .iter()
+        .filter(|r| r.outcome == Outcome::New)
+        .collect();
+    let mut person_of_line: HashMap<usize, i64> = HashMap::with_capacity(new_rows.len());
+    for chunk in new_rows.chunks(2_000) {
+        let inputs: Vec<people::NewPerson> = chunk
+            .iter()
+            .map(|r| people::NewPerson {
+                person: person_input(&r.parsed),
+                placements: Vec::new(),
+            })
+            .collect();
+        let ids = people::create_people(tx, &inputs, now).await?;
+        for ids_part in ids.chunks(500) {
+            let placeholders: Vec<String> =
+                (2..=ids_part.len() + 1).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "update person set created_by_batch = $1 where id in ({})",
+                placeholders.join(", ")
+            );
+            with_tx!(tx, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(batch_id);
+                for id in ids_part {
+                    q = q.bind(*id);
+                }
+                q.execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+        person_of_line.extend(chunk.iter().map(|r| r.line).zip(ids));
+        // The people are about half the work of a commit.
+        progress(person_of_line.len() * plan.rows.len() / 2 / new_rows.len());
+    }
+    progress(plan.rows.len() / 2);
+    // Then every row that belongs to a person, as a source record, in multi-row statements.
+    use people::BatchValue as V;
+    let mut records = Vec::new();
+    let mut placements_of_line: Vec<(usize, i64, &ParsedPlacement)> = Vec::new();
+    for row in &plan.rows {
         let person_id = match row.outcome {
             Outcome::Error | Outcome::Already => None,
             Outcome::Matched(id) => Some(id),
             Outcome::SameAsLine(line) => person_of_line.get(&line).copied(),
-            Outcome::New => {
-                let id = people::create_person(tx, &person_input(&row.parsed), now).await?;
-                with_tx!(tx, c => sqlx::query("update person set created_by_batch = $1 where id = $2")
-                    .bind(batch_id).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
-                person_of_line.insert(row.line, id);
-                Some(id)
-            }
+            Outcome::New => person_of_line.get(&row.line).copied(),
         };
-        if let Some(person_id) = person_id {
-            let raw: Vec<(&str, &str)> = plan
-                .headers
-                .iter()
-                .zip(row.cells.iter())
-                .map(|(h, v)| (h.as_str(), v.as_str()))
-                .collect();
-            let warnings: Vec<String> = row
-                .parsed
-                .issues
-                .iter()
-                .map(|i| format!("{}: {}", i.column, i.code))
-                .collect();
-            let (record_id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
-                "insert into source_record (source_id, batch_id, record_id, line, row_hash, raw, warnings, \
-                 person_id, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id")
-                .bind(source_id).bind(batch_id).bind(&row.record_id).bind(row.line as i64)
-                .bind(&row.row_hash).bind(serde_json::to_string(&raw).unwrap_or_default())
-                .bind(warnings.join("; ")).bind(person_id).bind(now)
-                .fetch_one(c).await)?;
-            if let Some(pl) = &row.parsed.placement {
-                let input = PlacementInput {
-                    country: pl.country.clone(),
-                    sector: pl.sector,
-                    route: pl.route,
-                    employer: pl.employer.clone(),
-                    agency: pl.agency.clone(),
-                    departure_date: pl.departure_date,
-                    return_date: pl.return_date,
-                    return_reason: pl.return_reason.clone(),
-                };
-                let placement_id = people::add_placement(tx, person_id, &input, now).await?;
-                with_tx!(tx, c => sqlx::query("update placement set source_record_id = $1 where id = $2")
-                    .bind(record_id).bind(placement_id).execute(c).await.map(|r| r.rows_affected()))?;
-            }
-        }
-        if done % 500 == 0 {
-            progress(done);
+        let Some(person_id) = person_id else { continue };
+        let raw: Vec<(&str, &str)> = plan
+            .headers
+            .iter()
+            .zip(row.cells.iter())
+            .map(|(h, v)| (h.as_str(), v.as_str()))
+            .collect();
+        let warnings: Vec<String> = row
+            .parsed
+            .issues
+            .iter()
+            .map(|i| format!("{}: {}", i.column, i.code))
+            .collect();
+        records.extend([
+            V::I64(Some(source_id)),
+            V::I64(Some(batch_id)),
+            V::Text(Some(row.record_id.clone())),
+            V::I64(Some(row.line as i64)),
+            V::Text(Some(row.row_hash.clone())),
+            V::Text(Some(serde_json::to_string(&raw).unwrap_or_default())),
+            V::Text(Some(warnings.join("; "))),
+            V::I64(Some(person_id)),
+            V::Time(now),
+        ]);
+        if let Some(pl) = &row.parsed.placement {
+            placements_of_line.push((row.line, person_id, pl));
         }
     }
+    people::insert_rows(
+        tx,
+        "source_record (source_id, batch_id, record_id, line, row_hash, raw, warnings, person_id, created_at)",
+        9,
+        records,
+        "",
+    )
+    .await?;
+    progress(plan.rows.len() * 3 / 4);
+    // The placements the rows bring, each tied to its source record so that undo removes it.
+    let record_of_line: HashMap<i64, i64> = with_tx!(tx, c => sqlx::query_as::<_, (i64, i64)>(
+        "select line, id from source_record where batch_id = $1")
+        .bind(batch_id).fetch_all(c).await)?
+    .into_iter()
+    .collect();
+    let mut placements = Vec::new();
+    for (line, person_id, pl) in placements_of_line {
+        placements.extend([
+            V::I64(Some(person_id)),
+            V::Text(Some(pl.country.clone())),
+            V::Text(Some(pl.sector.as_str().to_owned())),
+            V::Text(Some(pl.route.as_str().to_owned())),
+            V::Text(Some(pl.employer.clone())),
+            V::Text(Some(pl.agency.clone())),
+            V::Date(pl.departure_date),
+            V::Date(pl.return_date),
+            V::Text(Some(pl.return_reason.clone())),
+            V::Time(now),
+            V::I64(record_of_line.get(&(line as i64)).copied()),
+        ]);
+    }
+    people::insert_rows(
+        tx,
+        "placement (person_id, country, sector, route, employer, agency, departure_date, \
+         return_date, return_reason, created_at, source_record_id)",
+        11,
+        placements,
+        "",
+    )
+    .await?;
     progress(plan.rows.len());
     let c = &plan.counts;
     let updated = with_tx!(tx, conn => sqlx::query(

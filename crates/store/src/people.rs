@@ -646,7 +646,7 @@ pub async fn create_people(
 }
 
 /// One bound value of a multi-row insert.
-enum BatchValue {
+pub(crate) enum BatchValue {
     Text(Option<String>),
     I32(Option<i32>),
     I64(Option<i64>),
@@ -684,7 +684,7 @@ async fn reserve_person_ids(tx: &mut Tx, n: usize) -> Result<Vec<i64>, DbError> 
 
 /// Inserts `values` (rows of `columns` values each, in order) into `target` ("table (cols)"),
 /// as many rows per statement as the bind-parameter limits of both databases allow.
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     tx: &mut Tx,
     target: &str,
     columns: usize,
