@@ -39,9 +39,26 @@ pub struct Batch {
     pub rows_error: i64,
     /// `None` for imports run from the command line.
     pub created_by: Option<i64>,
+    /// The scope of the account that uploaded it; `None` for the command line, which only the
+    /// national level sees.
+    pub creator_scope: Option<String>,
     pub created_at: DateTime<Utc>,
     pub committed_at: Option<DateTime<Utc>>,
     pub undone_at: Option<DateTime<Utc>>,
+}
+
+impl Batch {
+    /// A batch holds the rows of its file, so it is seen within the scope of who uploaded it.
+    pub fn visible_to(&self, scope: &emas_domain::access::Scope) -> bool {
+        match self
+            .creator_scope
+            .as_deref()
+            .map(emas_domain::access::Scope::parse)
+        {
+            Some(Ok(theirs)) => scope.includes(&theirs),
+            _ => *scope == emas_domain::access::Scope::National,
+        }
+    }
 }
 
 /// What will happen to one row when the batch is committed.
@@ -308,8 +325,10 @@ macro_rules! batch_select {
     ($tail:literal) => {
         concat!(
             "select b.id, b.source_id, s.name as source_name, b.file_name, b.status, b.rows_total, \
-             b.rows_new, b.rows_matched, b.rows_already, b.rows_error, b.created_by, b.created_at, \
-             b.committed_at, b.undone_at from import_batch b join source s on s.id = b.source_id ",
+             b.rows_new, b.rows_matched, b.rows_already, b.rows_error, b.created_by, \
+             u.scope as creator_scope, b.created_at, b.committed_at, b.undone_at \
+             from import_batch b join source s on s.id = b.source_id \
+             left join app_user u on u.id = b.created_by ",
             $tail
         )
     };

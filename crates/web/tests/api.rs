@@ -189,3 +189,37 @@ async fn the_registry_through_the_api_validates_like_the_form_and_keeps_to_the_s
         assert_eq!(bad_search.status, StatusCode::BAD_REQUEST);
     }
 }
+
+#[tokio::test]
+async fn an_admin_revokes_only_tokens_within_their_scope() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let national = app.caller("admin", Role::Admin, "national").await;
+        let regency_admin = app.caller("admin.kabserang", Role::Admin, "36.04").await;
+        let tokens = app.db.api_tokens().await.expect("tokens");
+        let national_token = tokens
+            .iter()
+            .find(|t| t.user_id == national.user_id)
+            .expect("token");
+        let res = app
+            .post(
+                &format!("/admin/tokens/{}/revoke", national_token.id),
+                &regency_admin,
+                "",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.api_get("/api/v1/me", Some(&national.api_token))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let list = app.get("/admin/tokens", Some(&regency_admin)).await;
+        assert!(
+            !list
+                .body
+                .contains(&format!("/admin/tokens/{}/revoke", national_token.id))
+        );
+    }
+}

@@ -194,6 +194,26 @@ async fn a_registrar_previews_commits_and_undoes_an_import() {
             StatusCode::FORBIDDEN,
             "only its registrar or an admin"
         );
+        // Another regency does not see the batch at all: its rows hold personal data.
+        let lebak = app
+            .caller("registrar.lebak", Role::Registrar, "36.02")
+            .await;
+        assert_eq!(
+            app.get(&location, Some(&lebak)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&format!("{location}/errors.csv"), Some(&lebak))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(
+            !app.get("/imports", Some(&lebak))
+                .await
+                .body
+                .contains("pmi-purna.csv")
+        );
     }
 }
 

@@ -610,9 +610,16 @@ async fn tokens_page(
         .filter(|u| u.active && admin.scope.includes(&u.scope))
         .collect();
     let bad = error.is_some();
+    let visible: Vec<i64> = users.iter().map(|u| u.id).collect();
     let page = TokensPage {
         ctx,
-        rows: app.db.api_tokens().await?,
+        rows: app
+            .db
+            .api_tokens()
+            .await?
+            .into_iter()
+            .filter(|t| visible.contains(&t.user_id))
+            .collect(),
         users,
         new_token,
         error,
@@ -672,6 +679,19 @@ pub async fn revoke_token(
     Path(id): Path<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
+    // An admin revokes only the tokens of accounts within their scope.
+    let admin = ctx.require_user()?;
+    let token = app
+        .db
+        .api_tokens()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(AppError::NotFound)?;
+    let holder = app.db.user(token.user_id).await?;
+    if !admin.scope.includes(&holder.scope) {
+        return Err(AppError::Forbidden);
+    }
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
     tokens::revoke(&mut tx, id, now).await?;

@@ -27,6 +27,15 @@ fn see_other(to: String) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response()
 }
 
+/// The batch `id` if the caller may see it (its file holds personal data), else 404.
+async fn visible_batch(app: &App, ctx: &Ctx, id: i64) -> Result<Batch, AppError> {
+    let batch = app.db.import_batch(id).await?;
+    if !batch.visible_to(&ctx.require_user()?.scope) {
+        return Err(AppError::NotFound);
+    }
+    Ok(batch)
+}
+
 /// A sheet read into memory: headers and numbered rows.
 pub struct Table {
     pub headers: Vec<String>,
@@ -65,7 +74,16 @@ async fn imports_page(
     let bad = error.is_some();
     let mut r = ImportsPage {
         ctx,
-        batches: app.db.import_batches(50).await?,
+        batches: {
+            let scope = &ctx.require_user()?.scope;
+            app.db
+                .import_batches(200)
+                .await?
+                .into_iter()
+                .filter(|b| b.visible_to(scope))
+                .take(50)
+                .collect()
+        },
         sources: app.db.sources().await?,
         kinds: &SOURCE_KINDS,
         error,
@@ -197,7 +215,7 @@ pub async fn show(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let batch = app.db.import_batch(id).await?;
+    let batch = visible_batch(&app, &ctx, id).await?;
     let user = ctx.require_user()?;
     let may_undo = batch.status == "committed"
         && (batch.created_by == Some(user.id) || ctx.may(Action::ManageAccounts));
@@ -269,8 +287,12 @@ struct Progress {
 }
 
 /// The state of a commit, polled by the page's script.
-pub async fn progress(State(app): State<App>, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let batch = app.db.import_batch(id).await?;
+pub async fn progress(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let batch = visible_batch(&app, &ctx, id).await?;
     let (done, total) = match app.jobs.get(id) {
         Some(JobState::Running { done, total }) => (done, total),
         _ => (0, 0),
@@ -290,7 +312,7 @@ pub async fn commit(
     Path(id): Path<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let batch = app.db.import_batch(id).await?;
+    let batch = visible_batch(&app, &ctx, id).await?;
     if batch.status != "staged"
         || app
             .jobs
@@ -336,6 +358,7 @@ pub async fn cancel(
     Path(id): Path<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
+    visible_batch(&app, &ctx, id).await?;
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
     imports::cancel(&mut tx, id)
@@ -358,7 +381,7 @@ pub async fn undo(
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let user = ctx.require_user()?;
-    let batch = app.db.import_batch(id).await?;
+    let batch = visible_batch(&app, &ctx, id).await?;
     if batch.created_by != Some(user.id) && !ctx.may(Action::ManageAccounts) {
         return Err(AppError::Forbidden);
     }
@@ -381,7 +404,7 @@ pub async fn error_rows(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let batch = app.db.import_batch(id).await?;
+    let batch = visible_batch(&app, &ctx, id).await?;
     let plan = match plan_staged(&app, &batch).await? {
         Ok(p) => p,
         Err(key) => return Err(AppError::Internal(key)),
