@@ -102,40 +102,10 @@ impl FromRequest<App> for CsrfUpload {
             .get::<Ctx>()
             .map(|c| c.csrf.clone())
             .ok_or_else(|| AppError::Internal("identify middleware missing".into()))?;
-        let mut multipart = axum::extract::Multipart::from_request(req, state)
+        let multipart = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|_| AppError::BadRequest("error-bad-form"))?;
-        let too_large = |e: axum::extract::multipart::MultipartError| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::TooLarge
-            } else {
-                AppError::BadRequest("error-bad-form")
-            }
-        };
-        let mut upload = Upload {
-            fields: std::collections::HashMap::new(),
-            file_name: String::new(),
-            bytes: Vec::new(),
-        };
-        while let Some(field) = multipart.next_field().await.map_err(too_large)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            if name == "file" {
-                upload.file_name = field
-                    .file_name()
-                    .unwrap_or_default()
-                    .chars()
-                    .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-                    .take(200)
-                    .collect();
-                upload.bytes = field.bytes().await.map_err(too_large)?.to_vec();
-            } else {
-                let text = field.text().await.map_err(too_large)?;
-                if text.len() > 1024 || text.contains('\0') {
-                    return Err(AppError::BadRequest("error-bad-form"));
-                }
-                upload.fields.insert(name, text);
-            }
-        }
+        let upload = read_upload(multipart).await?;
         let given = upload
             .fields
             .get(CSRF_FIELD)
@@ -146,4 +116,40 @@ impl FromRequest<App> for CsrfUpload {
         }
         Ok(CsrfUpload(upload))
     }
+}
+
+/// Reads a multipart form: one file field named `file` and short text fields.
+pub async fn read_upload(mut multipart: axum::extract::Multipart) -> Result<Upload, AppError> {
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge
+        } else {
+            AppError::BadRequest("error-bad-form")
+        }
+    };
+    let mut upload = Upload {
+        fields: std::collections::HashMap::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            upload.file_name = field
+                .file_name()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                .take(200)
+                .collect();
+            upload.bytes = field.bytes().await.map_err(too_large)?.to_vec();
+        } else {
+            let text = field.text().await.map_err(too_large)?;
+            if text.len() > 1024 || text.contains('\0') {
+                return Err(AppError::BadRequest("error-bad-form"));
+            }
+            upload.fields.insert(name, text);
+        }
+    }
+    Ok(upload)
 }

@@ -290,3 +290,79 @@ async fn an_upload_over_the_limit_gets_413() {
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(app.db.import_batches(10).await.expect("batches").is_empty());
 }
+
+#[tokio::test]
+async fn a_system_imports_through_the_api_with_a_token() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
+        let body = multipart(
+            "",
+            "Disnaker Kab. Serang 2024",
+            "regency",
+            "pmi-purna.csv",
+            LIST.as_bytes(),
+        );
+        let send = |auth: Option<(&'static str, String)>, uri: String, body: Vec<u8>| {
+            let mut req = Request::builder().method("POST").uri(uri).header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            );
+            if let Some((name, value)) = auth {
+                req = req.header(name, value);
+            }
+            req.body(Body::from(body)).expect("request")
+        };
+        // A browser's cookie does not open a state-changing API call.
+        let res = app
+            .send(send(
+                Some(("cookie", registrar.cookie.clone())),
+                "/api/v1/imports".into(),
+                body.clone(),
+            ))
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        let bearer = Some(("authorization", format!("Bearer {}", registrar.api_token)));
+        let res = app
+            .send(send(bearer.clone(), "/api/v1/imports".into(), body))
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let staged: serde_json::Value = serde_json::from_str(&res.body).expect("JSON");
+        assert_eq!(
+            (
+                staged["status"].as_str(),
+                staged["new"].as_i64(),
+                staged["errors"].as_i64()
+            ),
+            (Some("staged"), Some(3), Some(1))
+        );
+        assert!(
+            staged["issues"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|x| x["code"] == "import-nik-damaged"))
+        );
+        assert_eq!(people(&app).await, 0, "the upload wrote no person");
+        let id = staged["id"].as_i64().expect("id");
+        let res = app
+            .send(send(
+                bearer.clone(),
+                format!("/api/v1/imports/{id}/commit"),
+                Vec::new(),
+            ))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(people(&app).await, 3);
+        let again = app
+            .send(send(
+                bearer.clone(),
+                format!("/api/v1/imports/{id}/commit"),
+                Vec::new(),
+            ))
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "a batch commits once");
+        let bad = multipart("", "S", "regency", "laporan.xlsx", b"NIK,NAMA\n1,Siti\n");
+        let res = app.send(send(bearer, "/api/v1/imports".into(), bad)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(res.body.contains("laporan.xlsx"), "{}", res.body);
+    }
+}

@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::form::filter_value;
 use crate::routes::{Access, guarded};
 
+mod imports;
 mod people;
 
 #[derive(OpenApi)]
@@ -67,6 +68,9 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::POST, "/api/v1/people", Guarded(EditPeople), routes!(people::create)),
         r(Method::GET, "/api/v1/people/{id}", Guarded(ViewPeople), routes!(people::get)),
         r(Method::PUT, "/api/v1/people/{id}", Guarded(EditPeople), routes!(people::update)),
+        r(Method::POST, "/api/v1/imports", Guarded(ImportLists), routes!(imports::upload)),
+        r(Method::GET, "/api/v1/imports/{id}", Guarded(ImportLists), routes!(imports::get)),
+        r(Method::POST, "/api/v1/imports/{id}/commit", Guarded(ImportLists), routes!(imports::commit)),
     ]
 }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::auth::Ctx;
 use crate::authz::Action;
 use crate::error::AppError;
-use crate::form::{CsrfForm, CsrfUpload, NoFields};
+use crate::form::{CsrfForm, CsrfUpload, NoFields, Upload};
 use crate::{App, JobState};
 
 /// How many rows with problems the preview lists; the full list is in the error sheet.
@@ -28,7 +28,7 @@ fn see_other(to: String) -> Response {
 }
 
 /// The batch `id` if the caller may see it (its file holds personal data), else 404.
-async fn visible_batch(app: &App, ctx: &Ctx, id: i64) -> Result<Batch, AppError> {
+pub(crate) async fn visible_batch(app: &App, ctx: &Ctx, id: i64) -> Result<Batch, AppError> {
     let batch = app.db.import_batch(id).await?;
     if !batch.visible_to(&ctx.require_user()?.scope) {
         return Err(AppError::NotFound);
@@ -101,11 +101,12 @@ pub async fn index(State(app): State<App>, ctx: Ctx) -> Result<Response, AppErro
 }
 
 /// Keeps the uploaded file as a staged batch once it reads as a sheet; nothing else is written.
-pub async fn upload(
-    State(app): State<App>,
-    ctx: Ctx,
-    CsrfUpload(up): CsrfUpload,
-) -> Result<Response, AppError> {
+/// Checks an upload and keeps it as a staged batch; `Err` holds the message for the person.
+pub(crate) async fn stage_upload(
+    app: &App,
+    ctx: &Ctx,
+    up: &Upload,
+) -> Result<Result<i64, String>, AppError> {
     let user = ctx.require_user()?.clone();
     let source_name: String = up
         .fields
@@ -118,24 +119,19 @@ pub async fn upload(
         .map(|s| s.trim().to_owned())
         .unwrap_or_default();
     if source_name.is_empty() {
-        return imports_page(
-            &app,
-            &ctx,
-            Some(ctx.t("import-source-required")),
-            source_name,
-        )
-        .await;
+        return Ok(Err(ctx.t("import-source-required")));
     }
     if up.file_name.is_empty() {
-        return imports_page(&app, &ctx, Some(ctx.t("import-file-required")), source_name).await;
+        return Ok(Err(ctx.t("import-file-required")));
     }
     let existing = app.db.source_by_name(&source_name).await?;
     if existing.is_none() && !SOURCE_KINDS.contains(&kind.as_str()) {
-        return imports_page(&app, &ctx, Some(ctx.t("import-kind-required")), source_name).await;
+        return Ok(Err(ctx.t("import-kind-required")));
     }
     if let Err(key) = read_table(&up.file_name, &up.bytes) {
-        let msg = ctx.lang.t_args(&key, &[("file", up.file_name.clone())]);
-        return imports_page(&app, &ctx, Some(msg), source_name).await;
+        return Ok(Err(ctx
+            .lang
+            .t_args(&key, &[("file", up.file_name.clone())])));
     }
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
@@ -157,7 +153,24 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
-    Ok(see_other(format!("/imports/{batch}")))
+    Ok(Ok(batch))
+}
+
+/// Keeps the uploaded file as a staged batch once it reads as a sheet; nothing else is written.
+pub async fn upload(
+    State(app): State<App>,
+    ctx: Ctx,
+    CsrfUpload(up): CsrfUpload,
+) -> Result<Response, AppError> {
+    let source_name: String = up
+        .fields
+        .get("source")
+        .map(|s| s.trim().chars().take(100).collect())
+        .unwrap_or_default();
+    match stage_upload(&app, &ctx, &up).await? {
+        Ok(batch) => Ok(see_other(format!("/imports/{batch}"))),
+        Err(message) => imports_page(&app, &ctx, Some(message), source_name).await,
+    }
 }
 
 // ---- preview, progress and summary ----
@@ -182,7 +195,10 @@ struct ImportPage<'a> {
     may_undo: bool,
 }
 
-async fn plan_staged(app: &App, batch: &Batch) -> Result<Result<Plan, String>, AppError> {
+pub(crate) async fn plan_staged(
+    app: &App,
+    batch: &Batch,
+) -> Result<Result<Plan, String>, AppError> {
     let bytes = app.db.staged_file(batch.id).await?;
     let table = match read_table(&batch.file_name, &bytes) {
         Ok(t) => t,
@@ -331,18 +347,10 @@ pub async fn commit(
     let task_app = app.clone();
     tokio::spawn(async move {
         let jobs = task_app.jobs.clone();
-        let result = async {
-            let now = emas_store::now();
-            let mut tx = task_app.db.begin().await?;
-            let mut report = |done: usize| jobs.set(id, JobState::Running { done, total });
-            imports::commit(&mut tx, id, batch.source_id, &plan, now, &mut report).await?;
-            emas_store::audit::record(&mut tx, &entry, now).await?;
-            tx.commit().await?;
-            Ok::<_, DbError>(())
-        }
-        .await;
+        let mut report = |done: usize| jobs.set(id, JobState::Running { done, total });
+        let result = commit_batch(&task_app, &batch, &plan, &entry, &mut report).await;
         match result {
-            Ok(()) => task_app.jobs.finish(id),
+            Ok(_) => task_app.jobs.finish(id),
             Err(e) => {
                 tracing::error!(batch = id, error = %e, "import commit failed; nothing was written");
                 task_app.jobs.set(id, JobState::Failed(e.to_string()));
@@ -350,6 +358,22 @@ pub async fn commit(
         }
     });
     Ok(see_other(format!("/imports/{id}")))
+}
+
+/// Commits a staged batch as planned, with its audit line, in one transaction.
+pub(crate) async fn commit_batch(
+    app: &App,
+    batch: &Batch,
+    plan: &Plan,
+    entry: &emas_store::audit::AuditEntry,
+    report: &mut (dyn FnMut(usize) + Send),
+) -> Result<imports::Counts, DbError> {
+    let now = emas_store::now();
+    let mut tx = app.db.begin().await?;
+    let counts = imports::commit(&mut tx, batch.id, batch.source_id, plan, now, report).await?;
+    emas_store::audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(counts)
 }
 
 pub async fn cancel(
