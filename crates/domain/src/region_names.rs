@@ -27,9 +27,12 @@ fn index() -> &'static NameIndex {
                     .entry((r.code.level(), name.clone()))
                     .or_default()
                     .push(r.code.clone());
-                // "Kabupaten Serang" is also written plain "Serang"; "Kota Serang" never is.
+                // Both "Kabupaten Serang" and "Kota Serang" are written plain "Serang": the plain
+                // name stands for both until a district or village tells them apart.
                 if r.code.level() == RegionLevel::Regency
-                    && let Some(plain) = name.strip_prefix("kabupaten ")
+                    && let Some(plain) = name
+                        .strip_prefix("kabupaten ")
+                        .or_else(|| name.strip_prefix("kota "))
                 {
                     by_level
                         .entry((RegionLevel::Regency, plain.to_owned()))
@@ -61,7 +64,19 @@ fn lookup(level: RegionLevel, name: Option<&str>) -> Option<&'static Vec<RegionC
 /// Resolves the regency, district and village names of one record to the most precise code
 /// they agree on: the village within the district within the regency, as far as given.
 pub fn resolve(regency: Option<&str>, district: Option<&str>, village: Option<&str>) -> Resolved {
-    let regencies = lookup(RegionLevel::Regency, regency);
+    // "Kab. Serang" names the regency even though its standard form is the plain "serang".
+    let said_regency = regency.is_some_and(|r| {
+        let folded = crate::name::fold_ascii(r);
+        folded.starts_with("kab") && !folded.starts_with("kota")
+    });
+    let regencies: Option<Vec<RegionCode>> = lookup(RegionLevel::Regency, regency).map(|codes| {
+        codes
+            .iter()
+            .filter(|c| !said_regency || is_kabupaten(c))
+            .cloned()
+            .collect()
+    });
+    let regencies = regencies.as_ref();
     let districts = lookup(RegionLevel::District, district);
     let villages = lookup(RegionLevel::Village, village);
     let within = |code: &RegionCode, parents: Option<&Vec<RegionCode>>| {
@@ -95,6 +110,14 @@ pub fn resolve(regency: Option<&str>, district: Option<&str>, village: Option<&s
     Resolved::Unknown
 }
 
+/// Regencies (kabupaten) have numbers below 71; cities (kota) from 71 up.
+fn is_kabupaten(code: &RegionCode) -> bool {
+    code.as_str()
+        .get(3..5)
+        .and_then(|n| n.parse::<u8>().ok())
+        .is_some_and(|n| n < 71)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,7 +129,17 @@ mod tests {
     #[test]
     fn names_resolve_to_the_most_precise_code() {
         assert_eq!(resolve(Some("Kab. Serang"), None, None), code("36.04"));
-        assert_eq!(resolve(Some("SERANG"), None, None), code("36.04"));
+        assert_eq!(resolve(Some("KAB. SERANG"), None, None), code("36.04"));
+        assert_eq!(resolve(Some("Kab Serang"), None, None), code("36.04"));
+        assert_eq!(
+            resolve(Some("SERANG"), None, None),
+            Resolved::Ambiguous,
+            "regency or city"
+        );
+        assert_eq!(
+            resolve(Some("Serang"), Some("Kramatwatu"), None),
+            code("36.04.05")
+        );
         assert_eq!(resolve(Some("Kota Serang"), None, None), code("36.73"));
         assert_eq!(
             resolve(Some("Kabupaten Serang"), Some("Kramatwatu"), None),

@@ -26,7 +26,7 @@ pub struct ImportArgs {
     /// The kind of list, for a new source: departure, return, regency, training or other.
     #[arg(long)]
     kind: Option<String>,
-    /// A TOML file naming the column of each field (`[columns]` then `nik = "NO KTP"`); without
+    /// A TOML file naming the column of each field (`[fields]` then `nik = "NO KTP"`, the field names of `emas link`); without
     /// it, columns are recognised by their headers.
     #[arg(long)]
     mapping: Option<PathBuf>,
@@ -38,14 +38,14 @@ pub struct ImportArgs {
 fn read_mapping(path: &PathBuf, headers: &[String]) -> anyhow::Result<Mapping> {
     #[derive(serde::Deserialize)]
     struct File {
-        columns: HashMap<String, String>,
+        fields: HashMap<String, String>,
     }
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let file: File = toml::from_str(&text)
         .with_context(|| format!("{} is not a mapping file", path.display()))?;
     let mut pairs = Vec::new();
-    for (field, header) in file.columns {
+    for (field, header) in file.fields {
         let Some(f) = Field::parse(&field) else {
             let known: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
             bail!(

@@ -116,7 +116,7 @@ fn bad_files_and_mappings_are_named() {
     let list = dir.join("daftar.csv");
     std::fs::write(&list, LIST).expect("write");
     let mapping = dir.join("mapping.toml");
-    std::fs::write(&mapping, "[columns]\nnama_lengkap = \"NAMA\"\n").expect("write");
+    std::fs::write(&mapping, "[fields]\nnama_lengkap = \"NAMA\"\n").expect("write");
     let out = emas(
         &data,
         &[
@@ -137,7 +137,7 @@ fn bad_files_and_mappings_are_named() {
         "{}",
         stderr(&out)
     );
-    std::fs::write(&mapping, "[columns]\nfull_name = \"NAMA LENGKAP\"\n").expect("write");
+    std::fs::write(&mapping, "[fields]\nfull_name = \"NAMA LENGKAP\"\n").expect("write");
     let out = emas(
         &data,
         &[

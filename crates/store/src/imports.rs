@@ -185,10 +185,23 @@ pub async fn plan(
     rows: Vec<(usize, Vec<String>)>,
     today: NaiveDate,
 ) -> Result<Plan, DbError> {
+    // A numbering column is the record id only when its values are unique in the file;
+    // otherwise the row's line stands for it.
     let id_column = mapping
         .columns
         .iter()
-        .position(|c| *c == Some(emas_domain::import::Field::RecordId));
+        .position(|c| *c == Some(emas_domain::import::Field::RecordId))
+        .filter(|&i| {
+            let mut seen = HashSet::new();
+            rows.iter().all(|(_, cells)| {
+                cells
+                    .get(i)
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty())
+                    .is_none_or(|v| seen.insert(v.to_owned()))
+            })
+        });
+
     let mut planned: Vec<PlannedRow> = rows
         .into_iter()
         .map(|(line, cells)| {

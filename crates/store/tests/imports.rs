@@ -323,3 +323,18 @@ async fn a_batch_commits_once() {
         assert_eq!(people(&db).await, 2, "the second commit wrote nothing");
     }
 }
+
+#[tokio::test]
+async fn a_numbering_column_is_the_record_id_only_when_unique() {
+    let db = test_databases().await.remove(0);
+    let (_, source) = setup(&db).await;
+    let unique = plan(&db, source, list()).await;
+    assert_eq!(unique.rows[0].record_id, "1");
+    let mut repeated = list();
+    repeated[1].1[0] = "1".into();
+    let p = plan(&db, source, repeated).await;
+    assert_eq!(
+        p.rows[0].record_id, "2",
+        "numbering restarts: the line stands for the row"
+    );
+}
