@@ -597,3 +597,37 @@ pub async fn undo(tx: &mut Tx, batch_id: i64, now: DateTime<Utc>) -> Result<u64,
         .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(removed)
 }
+
+/// A mapping as stored: header → field name, for the columns that are read.
+pub type StoredMapping = std::collections::BTreeMap<String, String>;
+
+/// Keeps the mapping a registrar chose for a staged batch, and as its source's template.
+pub async fn set_mapping(
+    tx: &mut Tx,
+    batch_id: i64,
+    source_id: i64,
+    mapping: &StoredMapping,
+) -> Result<(), DbError> {
+    let json = serde_json::to_string(mapping).unwrap_or_default();
+    let done = with_tx!(tx, c => sqlx::query(
+        "update import_batch set mapping = $1 where id = $2 and status = 'staged'")
+        .bind(&json).bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    if done == 0 {
+        return Err(DbError::NotFound);
+    }
+    with_tx!(tx, c => sqlx::query("update source set mapping_template = $1 where id = $2")
+        .bind(&json).bind(source_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+impl Db {
+    /// The mapping chosen for this batch, else its source's template.
+    pub async fn mapping_for(&self, batch_id: i64) -> Result<Option<StoredMapping>, DbError> {
+        let row: Option<(Option<String>, Option<String>)> = with_db!(self, p => sqlx::query_as(
+            "select b.mapping, s.mapping_template from import_batch b join source s on s.id = b.source_id where b.id = $1")
+            .bind(batch_id).fetch_optional(p).await)?;
+        Ok(row
+            .and_then(|(own, template)| own.or(template))
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+}

@@ -67,6 +67,7 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::GET, "/imports/{id}/progress", Guarded(ImportLists), get(imports::progress)),
         route(Method::GET, "/imports/{id}/errors.csv", Guarded(ImportLists), get(imports::error_rows)),
         route(Method::POST, "/imports/{id}/commit", Guarded(ImportLists), post(imports::commit)),
+        route(Method::POST, "/imports/{id}/mapping", Guarded(ImportLists), post(imports::set_mapping)),
         route(Method::POST, "/imports/{id}/cancel", Guarded(ImportLists), post(imports::cancel)),
         route(Method::POST, "/imports/{id}/undo", Guarded(ImportLists), post(imports::undo)),
         route(Method::GET, "/admin/users", Guarded(ManageAccounts), get(admin::users)),

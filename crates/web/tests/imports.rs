@@ -366,3 +366,68 @@ async fn a_system_imports_through_the_api_with_a_token() {
         assert!(res.body.contains("laporan.xlsx"), "{}", res.body);
     }
 }
+
+#[tokio::test]
+async fn a_corrected_mapping_is_kept_for_the_source() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
+        let odd = "NO;NOMOR KTP PMI;NAMA PEKERJA;KAB\n1;3604054503900002;Siti Nurhayati;Kab. Serang\n2;;Euis;Kab. Serang\n";
+        let res = upload(
+            &app,
+            &registrar,
+            &registrar.csrf,
+            "ganjil.csv",
+            odd.as_bytes(),
+        )
+        .await;
+        let location = res.location().expect("staged").to_owned();
+        let preview = app.get(&location, Some(&registrar)).await;
+        assert!(
+            preview
+                .body
+                .contains("<strong>2</strong><p>Baris bermasalah"),
+            "no name column yet"
+        );
+        // NO, NOMOR KTP PMI, NAMA PEKERJA, KAB
+        let res = app
+            .post(
+                &format!("{location}/mapping"),
+                &registrar,
+                "col0=record_id&col1=nik&col2=full_name&col3=regency",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let preview = app.get(&location, Some(&registrar)).await;
+        assert!(
+            preview.body.contains("<strong>2</strong><p>Orang baru"),
+            "{}",
+            preview.body
+        );
+        let twice = app
+            .post(
+                &format!("{location}/mapping"),
+                &registrar,
+                "col1=nik&col2=nik",
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::BAD_REQUEST);
+        // The next file of the same source is read the same way without asking.
+        app.post(&format!("{location}/cancel"), &registrar, "")
+            .await;
+        let res = upload(
+            &app,
+            &registrar,
+            &registrar.csrf,
+            "ganjil-2.csv",
+            odd.as_bytes(),
+        )
+        .await;
+        let next = res.location().expect("staged").to_owned();
+        let preview = app.get(&next, Some(&registrar)).await;
+        assert!(
+            preview.body.contains("<strong>2</strong><p>Orang baru"),
+            "the template applies"
+        );
+    }
+}

@@ -379,3 +379,6 @@ import-file-too-large = { $file } is too large to import.
 import-file-not-xlsb = { $file } is not an XLSB file, whatever its name says.
 import-file-write = The file could not be written.
 import-file-too-many-cells = { $file } holds too many cells for one import; split it into several files.
+import-mapping-save = Save how columns are read
+import-mapping-hint = This is kept for this source and used again for its next file.
+import-field-twice = Each kind of data can be read from one column only.

@@ -379,3 +379,6 @@ import-file-too-large = { $file } terlalu besar untuk diimpor.
 import-file-not-xlsb = { $file } bukan berkas XLSB walaupun namanya begitu.
 import-file-write = Berkas tidak bisa ditulis.
 import-file-too-many-cells = { $file } berisi terlalu banyak sel untuk satu impor; bagi menjadi beberapa berkas.
+import-mapping-save = Simpan pembacaan kolom
+import-mapping-hint = Pembacaan ini disimpan untuk sumber ini dan dipakai lagi pada berkas berikutnya.
+import-field-twice = Satu jenis data hanya boleh dibaca dari satu kolom.

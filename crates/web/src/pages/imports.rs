@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use emas_domain::import::{Mapping, Severity};
+use emas_domain::import::{Field, Mapping, Severity};
 use emas_store::DbError;
 use emas_store::imports::{self, Batch, Outcome, Plan, SOURCE_KINDS, Source};
 use serde::Serialize;
@@ -188,7 +188,9 @@ struct ImportPage<'a> {
     ctx: &'a Ctx,
     batch: Batch,
     counts: Option<imports::Counts>,
-    mapped: Vec<(String, String)>,
+    /// Each column's header and the field it is read as ("" for none).
+    mapped: Vec<(String, &'static str)>,
+    fields: &'static [Field],
     issue_rows: Vec<IssueRow>,
     more_issues: usize,
     job: Option<JobState>,
@@ -204,7 +206,7 @@ pub(crate) async fn plan_staged(
         Ok(t) => t,
         Err(key) => return Ok(Err(key)),
     };
-    let mapping = Mapping::guess(&table.headers);
+    let mapping = mapping_of(app, batch, &table.headers).await?;
     let plan = imports::plan(
         &app.db,
         Some(batch.source_id),
@@ -215,6 +217,25 @@ pub(crate) async fn plan_staged(
     )
     .await?;
     Ok(Ok(plan))
+}
+
+/// The columns' fields: as the registrar corrected them for this batch or its source, when that
+/// mapping fits the file's headers; otherwise guessed from the headers.
+pub(crate) async fn mapping_of(
+    app: &App,
+    batch: &Batch,
+    headers: &[String],
+) -> Result<Mapping, AppError> {
+    if let Some(stored) = app.db.mapping_for(batch.id).await? {
+        let pairs: Vec<(Field, String)> = stored
+            .iter()
+            .filter_map(|(header, field)| Field::parse(field).map(|f| (f, header.clone())))
+            .collect();
+        if let Ok(mapping) = Mapping::explicit(headers, &pairs) {
+            return Ok(mapping);
+        }
+    }
+    Ok(Mapping::guess(headers))
 }
 
 fn outcome_key(o: &Outcome) -> &'static str {
@@ -244,24 +265,19 @@ pub async fn show(
         job: app.jobs.get(id),
         may_undo,
         batch,
+        fields: &Field::ALL,
     };
     if page.batch.status == "staged" && page.job.is_none() {
         let plan = match plan_staged(&app, &page.batch).await? {
             Ok(p) => p,
             Err(key) => return Err(AppError::Internal(key)),
         };
-        let mapping = Mapping::guess(&plan.headers);
+        let mapping = mapping_of(&app, &page.batch, &plan.headers).await?;
         page.mapped = plan
             .headers
             .iter()
             .zip(&mapping.columns)
-            .map(|(h, f)| {
-                (
-                    h.clone(),
-                    f.map(|f| ctx.tk("import-field", f.as_str()))
-                        .unwrap_or_else(|| ctx.t("import-field-ignored")),
-                )
-            })
+            .map(|(h, f)| (h.clone(), f.map(|f| f.as_str()).unwrap_or_default()))
             .collect();
         let with_issues: Vec<_> = plan
             .rows
@@ -374,6 +390,51 @@ pub(crate) async fn commit_batch(
     emas_store::audit::record(&mut tx, entry, now).await?;
     tx.commit().await?;
     Ok(counts)
+}
+
+/// The registrar's correction of the column mapping: `col0=nik&col1=full_name&…` (empty for a
+/// column not read). Kept for this batch and as the source's template.
+pub async fn set_mapping(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let batch = visible_batch(&app, &ctx, id).await?;
+    let bytes = app
+        .db
+        .staged_file(id)
+        .await
+        .map_err(|_| AppError::BadRequest("import-not-staged"))?;
+    let table = read_table(&batch.file_name, &bytes).map_err(AppError::Internal)?;
+    let mut stored = imports::StoredMapping::new();
+    let mut taken = Vec::new();
+    for (i, header) in table.headers.iter().enumerate() {
+        let chosen = form
+            .get(&format!("col{i}"))
+            .map(|s| s.trim())
+            .unwrap_or_default();
+        if chosen.is_empty() {
+            continue;
+        }
+        let field = Field::parse(chosen).ok_or(AppError::BadRequest("error-bad-form"))?;
+        if taken.contains(&field) {
+            return Err(AppError::BadRequest("import-field-twice"));
+        }
+        taken.push(field);
+        stored.insert(header.clone(), field.as_str().to_owned());
+    }
+    let now = emas_store::now();
+    let mut tx = app.db.begin().await?;
+    imports::set_mapping(&mut tx, id, batch.source_id, &stored).await?;
+    emas_store::audit::record(
+        &mut tx,
+        &ctx.audit_entry("import.set_mapping", "import_batch", id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(format!("/imports/{id}")))
 }
 
 pub async fn cancel(
