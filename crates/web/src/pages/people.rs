@@ -950,6 +950,7 @@ pub async fn export(
         "field-birth-date",
         "field-region-code-village",
         "field-status",
+        "field-phones",
     ]
     .iter()
     .map(|k| {
@@ -960,9 +961,11 @@ pub async fn export(
         }
     })
     .collect();
+    let mut phones_of = app.db.all_phones().await?;
     let cells: Vec<Vec<String>> = rows
         .into_iter()
         .map(|p| {
+            let phones = phones_of.remove(&p.id).unwrap_or_default().join(" ");
             vec![
                 p.id.to_string(),
                 p.nik.unwrap_or_default(),
@@ -973,6 +976,7 @@ pub async fn export(
                 p.birth_date.map(|d| d.to_string()).unwrap_or_default(),
                 p.region_code.unwrap_or_default(),
                 ctx.tk("migration", &p.status),
+                phones,
             ]
         })
         .collect();
