@@ -11,7 +11,7 @@ use emas_domain::person::MigrationStatus;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::people::{self, AddressInput, PersonInput};
+use crate::people::{self, AddressInput, PersonInput, PlacementInput};
 use crate::{Db, DbError, Tx, with_db, with_tx};
 
 /// The kinds of list agencies keep.
@@ -395,6 +395,21 @@ pub async fn cancel(tx: &mut Tx, batch_id: i64) -> Result<(), DbError> {
     Ok(())
 }
 
+impl From<&ParsedPlacement> for PlacementInput {
+    fn from(pl: &ParsedPlacement) -> Self {
+        PlacementInput {
+            country: pl.country.clone(),
+            sector: pl.sector,
+            route: pl.route,
+            employer: pl.employer.clone(),
+            agency: pl.agency.clone(),
+            departure_date: pl.departure_date,
+            return_date: pl.return_date,
+            return_reason: pl.return_reason.clone(),
+        }
+    }
+}
+
 fn person_input(row: &ParsedRow) -> PersonInput {
     let p = row;
     let status = match &p.placement {
@@ -532,25 +547,18 @@ pub async fn commit(
     .collect();
     let mut placements = Vec::new();
     for (line, person_id, pl) in placements_of_line {
-        placements.extend([
-            V::I64(Some(person_id)),
-            V::Text(Some(pl.country.clone())),
-            V::Text(Some(pl.sector.as_str().to_owned())),
-            V::Text(Some(pl.route.as_str().to_owned())),
-            V::Text(Some(pl.employer.clone())),
-            V::Text(Some(pl.agency.clone())),
-            V::Date(pl.departure_date),
-            V::Date(pl.return_date),
-            V::Text(Some(pl.return_reason.clone())),
-            V::Time(now),
-            V::I64(record_of_line.get(&(line as i64)).copied()),
-        ]);
+        let record = record_of_line.get(&(line as i64)).copied();
+        placements.extend(people::placement_row(
+            person_id,
+            &PlacementInput::from(pl),
+            now,
+            record,
+        ));
     }
     people::insert_rows(
         tx,
-        "placement (person_id, country, sector, route, employer, agency, departure_date, \
-         return_date, return_reason, created_at, source_record_id)",
-        11,
+        people::PLACEMENT_COLUMNS,
+        people::PLACEMENT_ROW_LEN,
         placements,
         "",
     )

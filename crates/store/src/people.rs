@@ -236,6 +236,34 @@ async fn replace_phones(tx: &mut Tx, person_id: i64, phones: &[String]) -> Resul
     Ok(())
 }
 
+/// The columns of a placement as [`placement_row`] gives them, for multi-row inserts.
+pub(crate) const PLACEMENT_COLUMNS: &str = "placement (person_id, country, sector, route, employer, \
+    agency, departure_date, return_date, return_reason, created_at, source_record_id)";
+pub(crate) const PLACEMENT_ROW_LEN: usize = 11;
+
+/// One placement's values for [`insert_rows`] into [`PLACEMENT_COLUMNS`].
+pub(crate) fn placement_row(
+    person_id: i64,
+    pl: &PlacementInput,
+    now: DateTime<Utc>,
+    source_record_id: Option<i64>,
+) -> [BatchValue; PLACEMENT_ROW_LEN] {
+    use BatchValue as V;
+    [
+        V::I64(Some(person_id)),
+        V::Text(Some(pl.country.clone())),
+        V::Text(Some(pl.sector.as_str().to_owned())),
+        V::Text(Some(pl.route.as_str().to_owned())),
+        V::Text(Some(pl.employer.clone())),
+        V::Text(Some(pl.agency.clone())),
+        V::Date(pl.departure_date),
+        V::Date(pl.return_date),
+        V::Text(Some(pl.return_reason.clone())),
+        V::Time(now),
+        V::I64(source_record_id),
+    ]
+}
+
 pub struct PlacementInput {
     pub country: String,
     pub sector: Sector,
@@ -592,18 +620,7 @@ pub async fn create_people(
             phones.extend([V::I64(Some(id)), V::Text(Some(phone.clone()))]);
         }
         for pl in &new.placements {
-            placements.extend([
-                V::I64(Some(id)),
-                V::Text(Some(pl.country.clone())),
-                V::Text(Some(pl.sector.as_str().to_owned())),
-                V::Text(Some(pl.route.as_str().to_owned())),
-                V::Text(Some(pl.employer.clone())),
-                V::Text(Some(pl.agency.clone())),
-                V::Date(pl.departure_date),
-                V::Date(pl.return_date),
-                V::Text(Some(pl.return_reason.clone())),
-                V::Time(now),
-            ]);
+            placements.extend(placement_row(id, pl, now, None));
         }
     }
     insert_rows(
@@ -633,15 +650,7 @@ pub async fn create_people(
         " on conflict do nothing",
     )
     .await?;
-    insert_rows(
-        tx,
-        "placement (person_id, country, sector, route, employer, agency, departure_date, \
-         return_date, return_reason, created_at)",
-        10,
-        placements,
-        "",
-    )
-    .await?;
+    insert_rows(tx, PLACEMENT_COLUMNS, PLACEMENT_ROW_LEN, placements, "").await?;
     Ok(ids)
 }
 
