@@ -25,10 +25,12 @@ pub enum Action {
     EditPeople,
     /// Upload agency lists into the registry, commit and undo imports.
     ImportLists,
+    /// Decide doubtful pairs of the review queue, merge and split people, undo those changes.
+    ResolvePeople,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::SignedIn,
         Action::ViewReference,
         Action::ManageAccounts,
@@ -38,6 +40,7 @@ impl Action {
         Action::ViewPeople,
         Action::EditPeople,
         Action::ImportLists,
+        Action::ResolvePeople,
     ];
 
     /// The roles that may take this action; `None` means every role.
@@ -69,7 +72,9 @@ impl Action {
                 Role::ProgrammeOfficer,
                 Role::CaseWorker,
             ]),
-            Action::EditPeople | Action::ImportLists => Some(&[Role::Admin, Role::Registrar]),
+            Action::EditPeople | Action::ImportLists | Action::ResolvePeople => {
+                Some(&[Role::Admin, Role::Registrar])
+            }
         }
     }
 }
