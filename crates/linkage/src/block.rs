@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::Comparison;
-use crate::prepare::{Dataset, FxHasher, NikState, Rec};
+use crate::prepare::{Dataset, FxHasher, Interner, NikState, Rec};
 
 /// A blocking rule: the record parts whose equality puts two records in one block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,7 +90,8 @@ impl Rule {
     }
 
     /// The record's key under this rule; 0 when it has none.
-    pub fn key(self, r: &Rec) -> u64 {
+    pub fn key(self, strings: &Interner, r: &Rec) -> u64 {
+        let hash = |id: u32| strings.stable_hash(id);
         let mut h = FxHasher::default();
         h.write_u8(self as u8 + 1);
         let parts: [u64; 2] = match self {
@@ -104,18 +105,18 @@ impl Rule {
                 };
                 [head, 1]
             }
-            Rule::IdNumber => [u64::from(r.id_number), 1],
+            Rule::IdNumber => [hash(r.id_number), 1],
             Rule::Phone => [r.phone, 1],
-            Rule::Email => [u64::from(r.email), 1],
-            Rule::BirthDateFirstName => [dob(r), u64::from(r.ph_first)],
-            Rule::BirthDateLastName => [dob(r), u64::from(r.ph_last)],
-            Rule::NameConcat => [u64::from(r.name_concat), 1],
-            Rule::NameSoundsBirthYear => [u64::from(r.ph_sorted), dob(r) / 366 + 1],
-            Rule::FirstNamePostcode => [u64::from(r.ph_first), u64::from(r.postcode)],
-            Rule::LastNameLocality => [u64::from(r.ph_last), u64::from(r.village)],
-            Rule::BirthDatePostcode => [dob(r), u64::from(r.postcode)],
-            Rule::BirthDateLocality => [dob(r), u64::from(r.village)],
-            Rule::PostcodeLocality => [u64::from(r.postcode), u64::from(r.village)],
+            Rule::Email => [hash(r.email), 1],
+            Rule::BirthDateFirstName => [dob(r), hash(r.ph_first)],
+            Rule::BirthDateLastName => [dob(r), hash(r.ph_last)],
+            Rule::NameConcat => [hash(r.name_concat), 1],
+            Rule::NameSoundsBirthYear => [hash(r.ph_sorted), dob(r) / 366 + 1],
+            Rule::FirstNamePostcode => [hash(r.ph_first), hash(r.postcode)],
+            Rule::LastNameLocality => [hash(r.ph_last), hash(r.village)],
+            Rule::BirthDatePostcode => [dob(r), hash(r.postcode)],
+            Rule::BirthDateLocality => [dob(r), hash(r.village)],
+            Rule::PostcodeLocality => [hash(r.postcode), hash(r.village)],
         };
         if parts.contains(&0) {
             return 0;
@@ -150,7 +151,13 @@ impl Blocks {
             let mut col: Vec<u64> = d
                 .recs
                 .par_iter()
-                .map(|r| if r.is_comparable() { rule.key(r) } else { 0 })
+                .map(|r| {
+                    if r.is_comparable() {
+                        rule.key(&d.strings, r)
+                    } else {
+                        0
+                    }
+                })
                 .collect();
             let mut s: Vec<(u64, u32)> = col
                 .iter()

@@ -17,7 +17,7 @@ use crate::block::{Blocks, Rule};
 use crate::compare::{compare, dates_conflict, niks_conflict};
 use crate::engine::weight_of;
 use crate::explain::{Explanation, explain};
-use crate::model::{LinkType, Model, Scorer, probability};
+use crate::model::{Frequencies, LinkType, Model, Scorer, probability};
 use crate::prepare::{Dataset, FxBuild, Input, NikState, Rec};
 
 /// A scored pair between a new record and another record (existing, or earlier in the batch).
@@ -74,13 +74,34 @@ impl Index {
         today: NaiveDate,
         floor: f64,
     ) -> Index {
+        Index::build_with_frequencies(existing, cluster, model, today, floor, None)
+    }
+
+    /// As [`Index::build`], with term frequencies kept outside the dataset: `existing` may then
+    /// be only the candidates of a batch, fetched from a registry by their blocking keys.
+    pub fn build_with_frequencies(
+        existing: Dataset,
+        cluster: Vec<u32>,
+        model: Model,
+        today: NaiveDate,
+        floor: f64,
+        frequencies: Option<&Frequencies>,
+    ) -> Index {
+        let mut existing = existing;
+        if let Some(f) = frequencies {
+            // Values counted outside may belong to records not in the dataset (a batch's, or
+            // the registry's other records): known by id, they are found when a batch brings them.
+            for (_, value) in f.counts.keys() {
+                existing.strings.intern(value);
+            }
+        }
         assert_eq!(
             existing.len(),
             cluster.len(),
             "one cluster per existing record"
         );
         let blocks = Blocks::build(&existing, &model.rules, model.max_block);
-        let scorer = Scorer::new(&model, &existing);
+        let scorer = Scorer::with_frequencies(&model, &existing, frequencies);
         let next_cluster = cluster.iter().max().map_or(0, |m| m + 1);
         // Witnesses of each cluster in compressed rows: records sorted by cluster.
         let mut wit: Vec<(u32, u32)> = cluster
@@ -156,7 +177,7 @@ impl Index {
             return out;
         }
         for (ri, rule) in self.rules.iter().enumerate() {
-            let k = rule.key(r);
+            let k = rule.key(&self.data.strings, r);
             if k == 0 {
                 continue;
             }
@@ -192,7 +213,7 @@ impl Index {
                 continue;
             }
             for (ri, rule) in self.rules.iter().enumerate() {
-                let k = rule.key(r);
+                let k = rule.key(&self.data.strings, r);
                 if k != 0 {
                     self.added[ri].entry(k).or_default().push(i as u32);
                 }

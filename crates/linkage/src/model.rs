@@ -293,6 +293,48 @@ pub struct Scorer {
     tf: Vec<Option<TermFrequencies>>,
 }
 
+/// Value counts kept outside a dataset (in a registry's database), so that a small dataset of
+/// candidates is scored as if against everything the registry holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frequencies {
+    /// Occurrences of each standardised value, by comparison.
+    pub counts: HashMap<(Comparison, String), u32>,
+    /// All values counted, by comparison.
+    pub totals: HashMap<Comparison, u64>,
+}
+
+/// The values of a record that term-frequency adjustment counts, by comparison: what a registry
+/// adds to its [`Frequencies`] when it keeps the record.
+pub fn term_values<'a>(d: &'a Dataset, r: &Rec) -> Vec<(Comparison, &'a str)> {
+    Comparison::ALL
+        .into_iter()
+        .filter(|c| c.term_frequency())
+        .filter_map(|c| match tf_value(c, r) {
+            0 => None,
+            v => Some((c, d.strings.get(v))),
+        })
+        .collect()
+}
+
+impl Model {
+    /// The blocking keys of a record under this model's rules (none for a record too broken to
+    /// compare). Keys are stable across datasets, so a registry can keep them.
+    pub fn keys(&self, d: &Dataset, r: &Rec) -> Vec<u64> {
+        if !r.is_comparable() {
+            return Vec::new();
+        }
+        let mut keys: Vec<u64> = self
+            .rules
+            .iter()
+            .map(|rule| rule.key(&d.strings, r))
+            .filter(|&k| k != 0)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+}
+
 /// How often each value of a column occurs, for term-frequency adjustment.
 pub struct TermFrequencies {
     counts: HashMap<u32, u32, FxBuild>,
@@ -311,6 +353,11 @@ fn tf_value(c: Comparison, r: &Rec) -> u32 {
 
 impl Scorer {
     pub fn new(model: &Model, d: &Dataset) -> Scorer {
+        Scorer::with_frequencies(model, d, None)
+    }
+
+    /// A scorer whose term frequencies come from `external` when given, else from `d` itself.
+    pub fn with_frequencies(model: &Model, d: &Dataset, external: Option<&Frequencies>) -> Scorer {
         let mut weights: Vec<Vec<f64>> = Comparison::ALL
             .iter()
             .map(|c| vec![0.0; c.levels().len()])
@@ -329,6 +376,18 @@ impl Scorer {
             if p.comparison.term_frequency() {
                 let mut counts: HashMap<u32, u32, FxBuild> = HashMap::default();
                 let mut total = 0.0;
+                if let Some(f) = external {
+                    for ((c, value), &n) in &f.counts {
+                        if *c == p.comparison
+                            && let Some(id) = d.strings.lookup(value)
+                        {
+                            counts.insert(id, n);
+                        }
+                    }
+                    total = f.totals.get(&p.comparison).copied().unwrap_or(0) as f64;
+                    tf[i] = Some(TermFrequencies { counts, total });
+                    continue;
+                }
                 for r in &d.recs {
                     let v = tf_value(p.comparison, r);
                     if v != 0 {

@@ -68,6 +68,17 @@ pub type FxBuild = BuildHasherDefault<FxHasher>;
 pub struct Interner {
     map: HashMap<Box<str>, u32, FxBuild>,
     strings: Vec<Box<str>>,
+    /// A hash of each string's bytes: blocking keys are built from these rather than from ids,
+    /// so that the same record has the same keys in every dataset (a registry keeps them).
+    hashes: Vec<u64>,
+}
+
+/// A hash of a string's bytes that is the same on every machine and in every run.
+fn stable_hash(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.write_usize(s.len());
+    h.finish().max(1)
 }
 
 impl Default for Interner {
@@ -75,6 +86,7 @@ impl Default for Interner {
         Interner {
             map: HashMap::default(),
             strings: vec!["".into()],
+            hashes: vec![0],
         }
     }
 }
@@ -89,10 +101,17 @@ impl From<Vec<Box<str>>> for Interner {
     fn from(strings: Vec<Box<str>>) -> Interner {
         let mut map: HashMap<Box<str>, u32, FxBuild> = HashMap::default();
         map.reserve(strings.len());
+        let mut hashes = Vec::with_capacity(strings.len());
+        hashes.push(0);
         for (i, s) in strings.iter().enumerate().skip(1) {
             map.insert(s.clone(), i as u32);
+            hashes.push(stable_hash(s));
         }
-        Interner { map, strings }
+        Interner {
+            map,
+            strings,
+            hashes,
+        }
     }
 }
 
@@ -106,12 +125,23 @@ impl Interner {
         }
         let id = u32::try_from(self.strings.len()).expect("fewer than 4 billion distinct strings");
         self.strings.push(s.into());
+        self.hashes.push(stable_hash(s));
         self.map.insert(s.into(), id);
         id
     }
 
     pub fn get(&self, id: u32) -> &str {
         &self.strings[id as usize]
+    }
+
+    /// The id of a string already interned.
+    pub fn lookup(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+
+    /// The stable hash of an interned string; 0 for id 0 (absent).
+    pub fn stable_hash(&self, id: u32) -> u64 {
+        self.hashes[id as usize]
     }
 
     pub fn len(&self) -> usize {

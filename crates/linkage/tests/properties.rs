@@ -103,6 +103,9 @@ const FIELDS: &[Field] = &[
     Field::Postcode,
 ];
 
+/// A record by its source and id.
+type RecordName = (u16, String);
+
 fn partition(d: &Dataset, cluster: &[u32]) -> BTreeSet<BTreeSet<(u16, String)>> {
     let mut by: BTreeMap<u32, BTreeSet<(u16, String)>> = BTreeMap::new();
     for (i, &c) in cluster.iter().enumerate() {
@@ -206,6 +209,72 @@ proptest! {
                 prop_assert!((e.probability - 1.0 / (1.0 + (-e.weight).exp2())).abs() < 1e-12);
                 prop_assert_eq!(e.terms.len(), scorer.active().len());
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// What a registry does: it keeps each record's blocking keys and the counts of its values,
+    /// and links a batch against only the records that share a key with it (and the rest of
+    /// their people). That must score exactly as linking against everything.
+    #[test]
+    fn linking_against_fetched_candidates_equals_linking_against_all(
+        ps in people(),
+        batch_size in 1usize..6,
+    ) {
+        use emas_linkage::Index;
+        use emas_linkage::model::{Frequencies, term_values};
+        let rows = inputs(&ps);
+        prop_assume!(rows.len() > batch_size + 1);
+        let split = rows.len() - batch_size;
+        let (old, batch) = (rows[..split].to_vec(), rows[split..].to_vec());
+        let mut existing = Dataset::default();
+        existing.extend(old.clone(), today());
+        let outcome = run(&existing, FIELDS, &settings(), None, &[], false, &|_| {});
+        let model = outcome.model;
+
+        let mut whole = Index::build(existing.clone(), outcome.cluster.clone(), model.clone(), today(), 0.01);
+        let all = whole.link(batch.clone());
+
+        // The registry's side: keys and value counts of the existing records.
+        let mut frequencies = Frequencies::default();
+        for r in &existing.recs {
+            for (c, v) in term_values(&existing, r) {
+                *frequencies.counts.entry((c, v.to_owned())).or_insert(0) += 1;
+                *frequencies.totals.entry(c).or_insert(0) += 1;
+            }
+        }
+        let mut new = Dataset::default();
+        new.extend(batch.clone(), today());
+        let wanted: BTreeSet<u64> = new.recs.iter().flat_map(|r| model.keys(&new, r)).collect();
+        let people: BTreeSet<u32> = existing.recs.iter().enumerate()
+            .filter(|(_, r)| model.keys(&existing, r).iter().any(|k| wanted.contains(k)))
+            .map(|(i, _)| outcome.cluster[i])
+            .collect();
+        let fetched: Vec<usize> = (0..existing.len()).filter(|&i| people.contains(&outcome.cluster[i])).collect();
+        let mut mini = Dataset::default();
+        mini.extend(fetched.iter().map(|&i| old[i].clone()).collect(), today());
+        let mini_cluster: Vec<u32> = fetched.iter().map(|&i| outcome.cluster[i]).collect();
+        let mut part = Index::build_with_frequencies(mini, mini_cluster, model, today(), 0.01, Some(&frequencies));
+        let some = part.link(batch);
+
+        // The same pairs with the same weights, and the same people for the batch.
+        let name = |ix: &Index, i: u32| {
+            let d = ix.dataset();
+            (d.sources[i as usize], d.ids[i as usize].to_string())
+        };
+        let pairs = |ix: &Index, cs: &[emas_linkage::Candidate]| -> BTreeMap<(RecordName, RecordName), u64> {
+            cs.iter().map(|c| ((name(ix, c.record), name(ix, c.other)), c.weight.to_bits())).collect()
+        };
+        prop_assert_eq!(pairs(&whole, &all.candidates), pairs(&part, &some.candidates));
+        let existing_person = |ix: &Index, r: &emas_linkage::index::BatchResult, k: usize| {
+            let c = r.cluster[k];
+            (0..r.first).find(|&i| ix.cluster_of(i) == c).map(|i| name(ix, i))
+        };
+        for k in 0..batch_size {
+            prop_assert_eq!(existing_person(&whole, &all, k), existing_person(&part, &some, k));
         }
     }
 }
