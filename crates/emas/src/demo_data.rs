@@ -288,6 +288,13 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<DemoPeople, DbError> {
     let new = demo_people();
     let mut tx = db.begin().await?;
     let ids = people::create_people(&mut tx, &new, now).await?;
+    // So that a list imported into the demo finds the demo's people.
+    let own: Vec<(i64, &people::PersonInput)> = ids
+        .iter()
+        .copied()
+        .zip(new.iter().map(|n| &n.person))
+        .collect();
+    emas_store::resolution::keep_own(&mut tx, &own, now).await?;
     let entry = AuditEntry {
         actor_user_id: None,
         actor: "system".into(),

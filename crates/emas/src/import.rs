@@ -113,8 +113,8 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     .await?;
     let c = &plan.counts;
     eprintln!(
-        "{file_name}: {} rows: {} new, {} matched, {} imported before, {} with errors (skipped), {} with warnings",
-        c.total, c.new, c.matched, c.already, c.error, c.warnings
+        "{file_name}: {} rows: {} new, {} matched, {} to review, {} imported before, {} with errors (skipped), {} with warnings",
+        c.total, c.new, c.matched, c.review, c.already, c.error, c.warnings
     );
     for row in plan
         .rows
@@ -157,15 +157,18 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         action: "import.commit".into(),
         entity: "import_batch".into(),
         entity_id: batch.to_string(),
-        detail: format!("{} new, {} matched", c.new, c.matched),
+        detail: format!(
+            "{} new, {} matched, {} to review",
+            c.new, c.matched, c.review
+        ),
         request_id: String::new(),
     };
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     bar.finish();
     eprintln!(
-        "Imported as batch {batch}: {} new people, {} rows matched to people already registered.",
-        c.new, c.matched
+        "Imported as batch {batch}: {} new people, {} rows matched to people already registered, {} rows with a pair in the review queue.",
+        c.new, c.matched, c.review
     );
     Ok(())
 }

@@ -52,7 +52,8 @@ fn an_operator_imports_a_list_once() {
     );
     assert!(dry.status.success(), "{}", stderr(&dry));
     assert!(
-        stderr(&dry).contains("3 rows: 2 new, 0 matched, 0 imported before, 1 with errors"),
+        stderr(&dry)
+            .contains("3 rows: 2 new, 0 matched, 0 to review, 0 imported before, 1 with errors"),
         "{}",
         stderr(&dry)
     );
@@ -83,7 +84,7 @@ fn an_operator_imports_a_list_once() {
     );
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
-        stderr(&again).contains("0 new, 0 matched, 2 imported before"),
+        stderr(&again).contains("0 new, 0 matched, 0 to review, 2 imported before"),
         "{}",
         stderr(&again)
     );

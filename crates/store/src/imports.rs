@@ -6,12 +6,12 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use emas_domain::import::{Mapping, ParsedPlacement, ParsedRow, Severity, parse_row};
-use emas_domain::nik::Nik;
 use emas_domain::person::MigrationStatus;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::people::{self, AddressInput, PersonInput, PlacementInput};
+use crate::resolution::{self, LinkValues, Other, Reason, Resolved};
 use crate::{Db, DbError, Tx, with_db, with_tx};
 
 /// The kinds of list agencies keep.
@@ -37,6 +37,8 @@ pub struct Batch {
     pub rows_matched: i64,
     pub rows_already: i64,
     pub rows_error: i64,
+    /// Rows with a pair sent to the review queue.
+    pub rows_review: i64,
     /// `None` for imports run from the command line.
     pub created_by: Option<i64>,
     /// The scope of the account that uploaded it; `None` for the command line, which only the
@@ -84,6 +86,23 @@ pub struct PlannedRow {
     pub row_hash: String,
     pub parsed: ParsedRow,
     pub outcome: Outcome,
+    /// What the linkage engine compares (empty for rows skipped).
+    pub link: LinkValues,
+}
+
+/// A pair of the batch that a registrar decides: a row, and an existing record or another row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedDoubt {
+    pub line: usize,
+    pub other: PlannedOther,
+    pub probability: f64,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlannedOther {
+    Existing { link_record: i64, person: i64 },
+    Line(usize),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -94,12 +113,16 @@ pub struct Counts {
     pub already: usize,
     pub error: usize,
     pub warnings: usize,
+    /// Rows with a pair in the review queue (also counted as new or matched).
+    pub review: usize,
 }
 
 pub struct Plan {
     pub headers: Vec<String>,
     pub rows: Vec<PlannedRow>,
+    pub doubts: Vec<PlannedDoubt>,
     pub counts: Counts,
+    pub model: emas_linkage::Model,
 }
 
 pub fn file_sha256(bytes: &[u8]) -> String {
@@ -124,28 +147,6 @@ fn row_hash(headers: &[String], cells: &[String]) -> String {
         h.update([0x1e]);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Until person resolution lands, a row attaches to an existing person only on an exact valid
-/// NIK. This is the one place that decides; the linkage engine will replace it.
-async fn resolve_existing(db: &Db, niks: &[Nik]) -> Result<HashMap<String, i64>, DbError> {
-    let mut found = HashMap::new();
-    for chunk in niks.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "select nik, min(id) from person where nik in ({}) group by nik",
-            placeholders.join(", ")
-        );
-        let rows: Vec<(String, i64)> = with_db!(db, p => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
-            for n in chunk {
-                q = q.bind(n.digits());
-            }
-            q.fetch_all(p).await
-        })?;
-        found.extend(rows);
-    }
-    Ok(found)
 }
 
 async fn existing_hashes(
@@ -218,36 +219,60 @@ pub async fn plan(
                 cells,
                 parsed,
                 outcome: Outcome::New,
+                link: LinkValues::new(),
             }
         })
         .collect();
     let hashes: Vec<String> = planned.iter().map(|r| r.row_hash.clone()).collect();
     let already = existing_hashes(db, source_id, &hashes).await?;
-    let niks: Vec<Nik> = planned.iter().filter_map(|r| r.parsed.nik).collect();
-    let existing = resolve_existing(db, &niks).await?;
-    let mut first_line_of_nik: HashMap<String, usize> = HashMap::new();
     let mut seen_hashes: HashSet<String> = HashSet::new();
     let mut counts = Counts {
         total: planned.len(),
         ..Counts::default()
     };
-    for row in &mut planned {
+    // Rows to link: neither broken nor imported before.
+    let mut linked: Vec<usize> = Vec::new();
+    for (i, row) in planned.iter_mut().enumerate() {
         row.outcome = if row.parsed.has_errors() {
             Outcome::Error
         } else if already.contains(&row.row_hash) || !seen_hashes.insert(row.row_hash.clone()) {
             Outcome::Already
-        } else if let Some(nik) = row.parsed.nik.map(|n| n.digits()) {
-            if let Some(&id) = existing.get(&nik) {
-                Outcome::Matched(id)
-            } else if let Some(&line) = first_line_of_nik.get(&nik) {
-                Outcome::SameAsLine(line)
-            } else {
-                first_line_of_nik.insert(nik, row.line);
-                Outcome::New
-            }
         } else {
+            row.link = resolution::row_values(mapping, &row.cells, &row.parsed);
+            linked.push(i);
             Outcome::New
         };
+    }
+    let values: Vec<LinkValues> = linked.iter().map(|&i| planned[i].link.clone()).collect();
+    let resolution = resolution::resolve(db, &values, today).await?;
+    for (k, &i) in linked.iter().enumerate() {
+        planned[i].outcome = match resolution.resolved[k] {
+            Resolved::Existing(person) => Outcome::Matched(person),
+            Resolved::NewWith(first) if first == k => Outcome::New,
+            Resolved::NewWith(first) => Outcome::SameAsLine(planned[linked[first]].line),
+        };
+    }
+    let doubts: Vec<PlannedDoubt> = resolution
+        .doubts
+        .iter()
+        .map(|d| PlannedDoubt {
+            line: planned[linked[d.row]].line,
+            other: match d.other {
+                Other::Existing {
+                    link_record,
+                    person,
+                } => PlannedOther::Existing {
+                    link_record,
+                    person,
+                },
+                Other::Row(r) => PlannedOther::Line(planned[linked[r]].line),
+            },
+            probability: d.probability,
+            reason: d.reason,
+        })
+        .collect();
+    counts.review = doubts.iter().map(|d| d.line).collect::<HashSet<_>>().len();
+    for row in &planned {
         match row.outcome {
             Outcome::New => counts.new += 1,
             Outcome::Matched(_) | Outcome::SameAsLine(_) => counts.matched += 1,
@@ -267,7 +292,9 @@ pub async fn plan(
     Ok(Plan {
         headers,
         rows: planned,
+        doubts,
         counts,
+        model: resolution.model,
     })
 }
 
@@ -338,7 +365,7 @@ macro_rules! batch_select {
     ($tail:literal) => {
         concat!(
             "select b.id, b.source_id, s.name as source_name, b.file_name, b.status, b.rows_total, \
-             b.rows_new, b.rows_matched, b.rows_already, b.rows_error, b.created_by, \
+             b.rows_new, b.rows_matched, b.rows_already, b.rows_error, b.rows_review, b.created_by, \
              u.scope as creator_scope, b.created_at, b.committed_at, b.undone_at \
              from import_batch b join source s on s.id = b.source_id \
              left join app_user u on u.id = b.created_by ",
@@ -443,6 +470,16 @@ fn person_input(row: &ParsedRow) -> PersonInput {
     }
 }
 
+/// The person a planned row belongs to once the batch's new people exist.
+fn person_of_row(row: &PlannedRow, person_of_line: &HashMap<usize, i64>) -> Option<i64> {
+    match row.outcome {
+        Outcome::Error | Outcome::Already => None,
+        Outcome::Matched(id) => Some(id),
+        Outcome::SameAsLine(line) => person_of_line.get(&line).copied(),
+        Outcome::New => person_of_line.get(&row.line).copied(),
+    }
+}
+
 /// Writes the planned rows of a staged batch: new people, source records linked to their
 /// people, placements. Runs in the caller's transaction, so it is all or none. `progress` is
 /// told how many rows are done.
@@ -496,13 +533,9 @@ pub async fn commit(
     let mut records = Vec::new();
     let mut placements_of_line: Vec<(usize, i64, &ParsedPlacement)> = Vec::new();
     for row in &plan.rows {
-        let person_id = match row.outcome {
-            Outcome::Error | Outcome::Already => None,
-            Outcome::Matched(id) => Some(id),
-            Outcome::SameAsLine(line) => person_of_line.get(&line).copied(),
-            Outcome::New => person_of_line.get(&row.line).copied(),
+        let Some(person_id) = person_of_row(row, &person_of_line) else {
+            continue;
         };
-        let Some(person_id) = person_id else { continue };
         let raw: Vec<(&str, &str)> = plan
             .headers
             .iter()
@@ -545,6 +578,49 @@ pub async fn commit(
         .bind(batch_id).fetch_all(c).await)?
     .into_iter()
     .collect();
+    // What later batches will be compared with, and the pairs a registrar decides.
+    let mut kept_lines = Vec::new();
+    let mut kept = Vec::new();
+    for row in &plan.rows {
+        let (Some(&record), Some(&person)) = (
+            record_of_line.get(&(row.line as i64)),
+            person_of_row(row, &person_of_line).as_ref(),
+        ) else {
+            continue;
+        };
+        kept_lines.push(row.line);
+        kept.push(resolution::NewLinkRecord {
+            person,
+            source_record: Some(record),
+            values: row.link.clone(),
+        });
+    }
+    let link_ids = resolution::keep(tx, &kept, &plan.model, now.date_naive(), now).await?;
+    let link_of_line: HashMap<usize, i64> = kept_lines.into_iter().zip(link_ids).collect();
+    let region_of_line: HashMap<usize, Option<String>> = plan
+        .rows
+        .iter()
+        .map(|r| (r.line, r.parsed.region_code.as_ref().map(|c| c.to_string())))
+        .collect();
+    let pairs: Vec<resolution::NewReviewPair> = plan
+        .doubts
+        .iter()
+        .filter_map(|d| {
+            let existing_record = match d.other {
+                PlannedOther::Existing { link_record, .. } => link_record,
+                PlannedOther::Line(line) => *link_of_line.get(&line)?,
+            };
+            Some(resolution::NewReviewPair {
+                new_record: *link_of_line.get(&d.line)?,
+                existing_record,
+                probability: d.probability,
+                reason: d.reason,
+                region_code: region_of_line.get(&d.line).cloned().flatten(),
+                batch_id: Some(batch_id),
+            })
+        })
+        .collect();
+    resolution::queue(tx, &pairs, now).await?;
     let mut placements = Vec::new();
     for (line, person_id, pl) in placements_of_line {
         let record = record_of_line.get(&(line as i64)).copied();
@@ -567,9 +643,10 @@ pub async fn commit(
     let c = &plan.counts;
     let updated = with_tx!(tx, conn => sqlx::query(
         "update import_batch set status = 'committed', file_bytes = null, rows_total = $1, rows_new = $2, \
-         rows_matched = $3, rows_already = $4, rows_error = $5, committed_at = $6 where id = $7 and status = 'staged'")
+         rows_matched = $3, rows_already = $4, rows_error = $5, committed_at = $6, rows_review = $8 \
+         where id = $7 and status = 'staged'")
         .bind(c.total as i64).bind(c.new as i64).bind(c.matched as i64).bind(c.already as i64)
-        .bind(c.error as i64).bind(now).bind(batch_id)
+        .bind(c.error as i64).bind(now).bind(batch_id).bind(c.review as i64)
         .execute(conn).await.map(|r| r.rows_affected()))?;
     if updated == 0 {
         // Committed or cancelled meanwhile (another tab, another registrar): write nothing.
@@ -587,6 +664,7 @@ pub async fn undo(tx: &mut Tx, batch_id: i64, now: DateTime<Utc>) -> Result<u64,
     if batch_ok == 0 {
         return Err(DbError::NotFound);
     }
+    resolution::forget_batch(tx, batch_id, now.date_naive()).await?;
     with_tx!(tx, c => sqlx::query(
         "delete from placement where source_record_id in (select id from source_record where batch_id = $1)")
         .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;

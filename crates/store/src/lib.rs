@@ -12,6 +12,7 @@ pub mod imports;
 pub mod password;
 pub mod people;
 pub mod regions;
+pub mod resolution;
 pub mod secret;
 pub mod sessions;
 pub mod settings;

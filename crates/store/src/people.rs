@@ -150,6 +150,7 @@ pub async fn create_person(
     insert_address(tx, id, &p.address, now).await?;
     replace_name_keys(tx, id, &p.full_name).await?;
     replace_phones(tx, id, &p.phones).await?;
+    crate::resolution::keep_own(tx, &[(id, p)], now).await?;
     Ok(id)
 }
 
@@ -197,6 +198,7 @@ pub async fn update_person(
     }
     replace_name_keys(tx, id, &p.full_name).await?;
     replace_phones(tx, id, &p.phones).await?;
+    crate::resolution::keep_own(tx, &[(id, p)], now).await?;
     Ok(())
 }
 
@@ -572,7 +574,7 @@ pub async fn create_people(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, DbError> {
     use BatchValue as V;
-    let ids = reserve_person_ids(tx, people.len()).await?;
+    let ids = reserve_ids(tx, "person", people.len()).await?;
     let mut persons = Vec::with_capacity(people.len() * 16);
     let mut addresses = Vec::with_capacity(people.len() * 8);
     let mut keys = Vec::new();
@@ -660,19 +662,25 @@ pub(crate) enum BatchValue {
     I32(Option<i32>),
     I64(Option<i64>),
     Date(Option<NaiveDate>),
+    F64(f64),
     Bool(bool),
     Time(DateTime<Utc>),
 }
 
-/// Ids for `n` new people, taken before their rows are written so that their addresses, keys,
-/// phones and placements can name them in the same multi-row statements.
-async fn reserve_person_ids(tx: &mut Tx, n: usize) -> Result<Vec<i64>, DbError> {
-    let n = i64::try_from(n).map_err(|_| DbError::Config("too many people at once".into()))?;
+/// Ids for `n` new rows of `table`, taken before the rows are written so that the rows that
+/// refer to them (a person's addresses, keys, phones) go in the same multi-row statements.
+pub(crate) async fn reserve_ids(
+    tx: &mut Tx,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>, DbError> {
+    let n = i64::try_from(n).map_err(|_| DbError::Config("too many rows at once".into()))?;
     match tx {
         // The transaction began IMMEDIATE and holds the write lock, so no other writer takes
         // ids above the current largest before this one commits.
         Tx::Sqlite(t, _) => {
-            let (max,): (i64,) = sqlx::query_as("select coalesce(max(id), 0) from person")
+            let sql = format!("select coalesce(max(id), 0) from {table}");
+            let (max,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_one(&mut **t)
                 .await?;
             Ok((max + 1..=max + n).collect())
@@ -680,10 +688,10 @@ async fn reserve_person_ids(tx: &mut Tx, n: usize) -> Result<Vec<i64>, DbError> 
         // The identity's sequence hands out ids no other session gets, committed or not.
         Tx::Postgres(t) => {
             let rows: Vec<(i64,)> = sqlx::query_as(
-                "select nextval(pg_get_serial_sequence('person', 'id')) \
-                 from generate_series(1, $1)",
+                "select nextval(pg_get_serial_sequence($2, 'id')) from generate_series(1, $1)",
             )
             .bind(n)
+            .bind(table)
             .fetch_all(&mut **t)
             .await?;
             Ok(rows.into_iter().map(|r| r.0).collect())
@@ -729,6 +737,7 @@ pub(crate) async fn insert_rows(
                     BatchValue::I32(i) => q.bind(*i),
                     BatchValue::I64(i) => q.bind(*i),
                     BatchValue::Date(d) => q.bind(*d),
+                    BatchValue::F64(f) => q.bind(*f),
                     BatchValue::Bool(b) => q.bind(*b),
                     BatchValue::Time(t) => q.bind(*t),
                 };

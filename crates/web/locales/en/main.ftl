@@ -294,6 +294,7 @@ import-preview = Preview
 import-preview-help = Nothing has been written to the registry yet. Check the result, then import or cancel.
 import-count-new = New people
 import-count-matched = Matched to people already registered
+import-count-review = To review (in the review queue)
 import-count-already = Imported before
 import-count-error = Rows with errors (skipped)
 import-count-warnings = Rows with warnings (imported)

@@ -294,6 +294,7 @@ import-preview = Pratinjau
 import-preview-help = Belum ada yang ditulis ke registri. Periksa hasilnya, lalu impor atau batalkan.
 import-count-new = Orang baru
 import-count-matched = Cocok dengan orang yang sudah ada
+import-count-review = Perlu diperiksa (antrean pemeriksaan)
 import-count-already = Sudah pernah diimpor
 import-count-error = Baris bermasalah (dilewati)
 import-count-warnings = Baris dengan peringatan (tetap diimpor)

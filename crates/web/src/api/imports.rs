@@ -48,8 +48,12 @@ pub struct ImportOut {
     source: String,
     /// staged, committed, cancelled or undone.
     status: String,
+    /// Rows that become new people.
     new: i64,
+    /// Rows that attach to a person already in the registry or named earlier in the file.
     matched: i64,
+    /// Rows of the new and matched ones with a doubtful pair for the review queue.
+    review: i64,
     already: i64,
     errors: i64,
     /// While staged: the rows with problems (at most 1,000).
@@ -63,16 +67,18 @@ pub struct ImportRefused {
 }
 
 fn out(batch: &Batch, counts: Option<&Counts>, issues: Vec<RowIssue>) -> ImportOut {
-    let (new, matched, already, errors) = match counts {
+    let (new, matched, review, already, errors) = match counts {
         Some(c) => (
             c.new as i64,
             c.matched as i64,
+            c.review as i64,
             c.already as i64,
             c.error as i64,
         ),
         None => (
             batch.rows_new,
             batch.rows_matched,
+            batch.rows_review,
             batch.rows_already,
             batch.rows_error,
         ),
@@ -84,6 +90,7 @@ fn out(batch: &Batch, counts: Option<&Counts>, issues: Vec<RowIssue>) -> ImportO
         status: batch.status.clone(),
         new,
         matched,
+        review,
         already,
         errors,
         issues,
