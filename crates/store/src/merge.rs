@@ -652,12 +652,13 @@ impl Db {
             .bind(change.id).bind(change.person_id).bind(change.other_id).fetch_all(p).await)?;
         let mut fields_restored = Vec::new();
         for f in &moved.fields {
+            // Dates are kept as ISO text on SQLite and cast so on PostgreSQL: one comparison.
             let sql = format!(
-                "select count(*) from person where id = $1 and {} is not null",
+                "select count(*) from person where id = $1 and cast({} as text) = $2",
                 field_column(&f.field)?
             );
             let (n,): (i64,) = with_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(change.person_id).fetch_one(p).await)?;
+                .bind(change.person_id).bind(&f.value).fetch_one(p).await)?;
             if n > 0 {
                 fields_restored.push(f.field.clone());
             }

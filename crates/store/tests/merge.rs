@@ -2,6 +2,7 @@
 //! registered and follows the survivor, an undo restores exactly what was, refusals are clear,
 //! and two registrars deciding the same pair at once make one merge.
 
+use chrono::NaiveDate;
 use emas_domain::access::{Role, Scope};
 use emas_domain::nik::NikCell;
 use emas_domain::person::MigrationStatus;
@@ -494,5 +495,42 @@ async fn an_import_is_not_undone_under_a_merge_still_in_force() {
         tx.commit().await.expect("commit");
         assert_eq!(removed, 1);
         assert_eq!(found(&db).await, vec![a]);
+    }
+}
+
+#[tokio::test]
+async fn fields_a_merge_filled_are_emptied_by_its_undo_unless_edited_since() {
+    for db in test_databases().await {
+        let w = world(&db).await;
+        let a = full_person(&db, &w, "Siti", None, "+6281111111111").await;
+        let mut born = person("Siti", None, "+6282222222222");
+        born.birth_date = NaiveDate::from_ymd_opt(1990, 3, 5);
+        born.birth_place = "Serang".into();
+        born.sex = Some(emas_domain::nik::Sex::Female);
+        let mut tx = db.begin().await.expect("begin");
+        let b = people::create_person(&mut tx, &born, now())
+            .await
+            .expect("b");
+        tx.commit().await.expect("commit");
+        let change = merge(&db, a, b).await.expect("merge");
+        let p = db.person(a).await.expect("a").person;
+        assert_eq!(p.birth_date, NaiveDate::from_ymd_opt(1990, 3, 5));
+        assert_eq!(
+            (p.birth_place.as_str(), p.sex.as_deref()),
+            ("Serang", Some("F"))
+        );
+        let mut fields = db.undo_preview(change).await.expect("p").fields_restored;
+        fields.sort();
+        assert_eq!(fields, vec!["birth_date", "birth_place", "sex"]);
+        with_db!(db, p => sqlx::query("update person set birth_place = 'Cilegon' where id = $1")
+            .bind(a).execute(p).await.map(|r| r.rows_affected()))
+        .expect("edit");
+        let mut fields = db.undo_preview(change).await.expect("p").fields_restored;
+        fields.sort();
+        assert_eq!(fields, vec!["birth_date", "sex"], "an edited field is kept");
+        undo(&db, change).await.expect("undo");
+        let p = db.person(a).await.expect("a").person;
+        assert_eq!((p.birth_date, p.sex), (None, None));
+        assert_eq!(p.birth_place, "Cilegon");
     }
 }
