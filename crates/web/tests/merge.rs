@@ -276,3 +276,51 @@ async fn merges_outside_scope_without_reason_or_token_change_nothing() {
         assert!(res.body.contains("Write the reason"), "{}", res.body);
     }
 }
+
+#[tokio::test]
+async fn an_import_whose_person_was_merged_is_not_undone_until_the_merge_is() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
+        let a = add(&app.db, "Siti", "36.04.05").await;
+        let b = add(&app.db, "Siti", "36.04.05").await;
+        let recs = records(&app.db, b).await;
+        let (batch,): (i64,) = with_db!(app.db, p => sqlx::query_as(
+            "select batch_id from source_record where id = $1").bind(recs[0]).fetch_one(p).await)
+        .expect("batch");
+        with_db!(app.db, p => sqlx::query("update import_batch set created_by = $1 where id = $2")
+            .bind(registrar.user_id).bind(batch).execute(p).await.map(|r| r.rows_affected()))
+        .expect("uploaded by the registrar");
+        with_db!(app.db, p => sqlx::query("update person set created_by_batch = $1 where id = $2")
+            .bind(batch).bind(b).execute(p).await.map(|r| r.rows_affected()))
+        .expect("made by the import");
+        let res = app
+            .post(
+                &format!("/people/{a}/merge"),
+                &registrar,
+                &format!("other_id={b}&reason=sama"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let res = app
+            .post(&format!("/imports/{batch}/undo"), &registrar, "")
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            res.body.contains("Urungkan dulu perubahan itu"),
+            "{}",
+            res.body
+        );
+        assert_eq!(app.db.source_records_of(a).await.expect("r").len(), 2);
+
+        let change = app.db.person_changes(a).await.expect("c")[0].id;
+        app.post(&format!("/people/changes/{change}/undo"), &registrar, "")
+            .await;
+        let res = app
+            .post(&format!("/imports/{batch}/undo"), &registrar, "")
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let gone = app.get(&format!("/people/{b}"), Some(&registrar)).await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    }
+}
