@@ -664,6 +664,32 @@ pub async fn undo(tx: &mut Tx, batch_id: i64, now: DateTime<Utc>) -> Result<u64,
     if batch_ok == 0 {
         return Err(DbError::NotFound);
     }
+    // The people the batch would remove: those it created that no other list names. One who
+    // took part in a merge or split still in force is refused (undo the change first); changes
+    // of theirs already undone go with them, and so does the empty person an undone split made.
+    const REMOVED: &str = "select id from person where created_by_batch = $1 and not exists \
+        (select 1 from source_record sr where sr.person_id = person.id and sr.batch_id <> $1)";
+    let sql = format!(
+        "select count(*) from person_change where undone_at is null \
+         and (person_id in ({REMOVED}) or other_id in ({REMOVED}))"
+    );
+    let (involved,): (i64,) = with_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(batch_id).fetch_one(c).await)?;
+    if involved > 0 {
+        return Err(DbError::Conflict("person_change".into()));
+    }
+    let sql = format!(
+        "delete from person_change where person_id in ({REMOVED}) or other_id in ({REMOVED})"
+    );
+    with_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    let sql = format!(
+        "delete from person where merged_into in ({REMOVED}) and created_by_batch is null \
+         and not exists (select 1 from source_record sr where sr.person_id = person.id) \
+         and not exists (select 1 from person_change pc where pc.person_id = person.id or pc.other_id = person.id)"
+    );
+    with_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
     resolution::forget_batch(tx, batch_id, now.date_naive()).await?;
     with_tx!(tx, c => sqlx::query(
         "delete from placement where source_record_id in (select id from source_record where batch_id = $1)")

@@ -9,6 +9,7 @@ pub mod agencies;
 pub mod audit;
 pub mod demo;
 pub mod imports;
+pub mod merge;
 pub mod password;
 pub mod people;
 pub mod regions;

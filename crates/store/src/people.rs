@@ -404,7 +404,13 @@ impl Db {
         q: &PersonQuery,
         scope: &Scope,
     ) -> Result<(Vec<PersonSummary>, i64), DbError> {
-        let mut sql = String::from(" from person p where 1 = 1");
+        // Merged people live on as their survivor. `+` keeps SQLite from reading the
+        // merged_into index, which nearly every person matches.
+        let mut sql = String::from(if self.is_sqlite() {
+            " from person p where +p.merged_into is null"
+        } else {
+            " from person p where p.merged_into is null"
+        });
         let mut params: Vec<Param> = Vec::new();
         if let Some(prefix) = scope.code_prefix() {
             within_region(&mut sql, &mut params, prefix);
@@ -762,10 +768,9 @@ impl Db {
 }
 
 impl Db {
-    /// How many people the registry holds, exactly (searches count only up to [`COUNT_CAP`]).
+    /// How many people the registry holds (merged ones count as their survivor), exactly (searches count only up to [`COUNT_CAP`]).
     pub async fn person_count(&self) -> Result<i64, DbError> {
-        let (n,): (i64,) =
-            with_db!(self, p => sqlx::query_as("select count(*) from person").fetch_one(p).await)?;
+        let (n,): (i64,) = with_db!(self, p => sqlx::query_as("select count(*) from person where merged_into is null").fetch_one(p).await)?;
         Ok(n)
     }
 }

@@ -10,7 +10,7 @@ use axum::routing::{MethodRouter, get, post};
 use crate::App;
 use crate::auth::guard;
 use crate::authz::Action;
-use crate::pages::{account, admin, home, imports, people, regions, signin};
+use crate::pages::{account, admin, home, imports, people, regions, resolve, signin};
 
 /// Who may reach a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +61,10 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::POST, "/people/{id}", Guarded(EditPeople), post(people::update)),
         route(Method::POST, "/people/{id}/placements", Guarded(EditPeople), post(people::add_placement)),
         route(Method::POST, "/people/{id}/consents", Guarded(EditPeople), post(people::add_consent)),
+        route(Method::POST, "/people/{id}/merge", Guarded(ResolvePeople), post(resolve::merge)),
+        route(Method::POST, "/people/{id}/split", Guarded(ResolvePeople), post(resolve::split)),
+        route(Method::GET, "/people/changes/{id}/undo", Guarded(ResolvePeople), get(resolve::undo_preview)),
+        route(Method::POST, "/people/changes/{id}/undo", Guarded(ResolvePeople), post(resolve::undo)),
         route(Method::GET, "/imports", Guarded(ImportLists), get(imports::index)),
         route(Method::POST, "/imports", Guarded(ImportLists), post(imports::upload)),
         route(Method::GET, "/imports/{id}", Guarded(ImportLists), get(imports::show)),

@@ -472,9 +472,10 @@ pub async fn undo(
     }
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
-    let removed = imports::undo(&mut tx, id, now)
-        .await
-        .map_err(|_| AppError::BadRequest("import-not-committed"))?;
+    let removed = imports::undo(&mut tx, id, now).await.map_err(|e| match e {
+        emas_store::DbError::Conflict(_) => AppError::BadRequest("import-undo-merged"),
+        _ => AppError::BadRequest("import-not-committed"),
+    })?;
     let mut entry = ctx.audit_entry("import.undo", "import_batch", id);
     entry.detail = format!("{removed} people removed");
     emas_store::audit::record(&mut tx, &entry, now).await?;

@@ -6,6 +6,7 @@ pub mod home;
 pub mod imports;
 pub mod people;
 pub mod regions;
+pub mod resolve;
 pub mod signin;
 
 use askama::Template;

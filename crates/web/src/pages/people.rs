@@ -72,10 +72,14 @@ pub(crate) async fn visible_person(
     if !person_in_scope(&user.scope, detail.person.region_code.as_deref()) {
         return Err(AppError::NotFound);
     }
+    // A merged person lives on as the survivor: their own record is no longer changed or shown.
+    if app.db.merged_into(id).await?.is_some() {
+        return Err(AppError::NotFound);
+    }
     Ok(detail)
 }
 
-fn person_in_scope(scope: &Scope, region: Option<&str>) -> bool {
+pub(crate) fn person_in_scope(scope: &Scope, region: Option<&str>) -> bool {
     match scope {
         Scope::National => true,
         Scope::Region(own) => region
@@ -268,7 +272,9 @@ struct PersonPage<'a> {
     nik_facts: Option<String>,
     audit: Vec<AuditRecord>,
     sources: Vec<emas_store::imports::SourceRecordView>,
+    changes: Vec<emas_store::merge::Change>,
     may_edit: bool,
+    may_resolve: bool,
     sectors: &'static [Sector],
     routes: &'static [PlacementRoute],
     countries: &'static [(&'static str, &'static str, &'static [&'static str])],
@@ -281,7 +287,7 @@ impl PersonPage<'_> {
     }
 }
 
-async fn person_page(
+pub(crate) async fn person_page(
     app: &App,
     ctx: &Ctx,
     id: i64,
@@ -306,16 +312,19 @@ async fn person_page(
     };
     let audit = app.db.audit_log(&filter, 50, 0).await?;
     let sources = app.db.source_records_of(id).await?;
+    let changes = app.db.person_changes(id).await?;
     app.audit.log(ctx.audit_entry("person.read", "person", id));
     let bad = form_error.is_some();
     let mut r = PersonPage {
         may_edit: ctx.may(Action::EditPeople),
+        may_resolve: ctx.may(Action::ResolvePeople),
         ctx,
         d,
         addresses,
         nik_facts,
         audit,
         sources,
+        changes,
         sectors: Sector::ALL,
         routes: PlacementRoute::ALL,
         countries: COUNTRIES,
@@ -354,6 +363,19 @@ pub async fn show(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    if let Some(survivor) = app.db.merged_into(id).await? {
+        // Only someone who may see the merged person learns where they went.
+        let user = ctx.require_user()?;
+        let merged = app.db.person(id).await?;
+        if !person_in_scope(&user.scope, merged.person.region_code.as_deref()) {
+            return Err(AppError::NotFound);
+        }
+        return Ok((
+            StatusCode::SEE_OTHER,
+            [(LOCATION, format!("/people/{survivor}"))],
+        )
+            .into_response());
+    }
     person_page(&app, &ctx, id, None).await
 }
 
@@ -498,7 +520,7 @@ fn form_page(
     r
 }
 
-fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     s.chars()
         .filter(|c| !c.is_control() || *c == '\n')
         .take(max)
