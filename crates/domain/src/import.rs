@@ -772,3 +772,34 @@ mod tests {
         assert_eq!(m.columns, vec![None, Some(Field::FullName)]);
     }
 }
+
+#[cfg(test)]
+mod regency_only {
+    use super::*;
+
+    #[test]
+    fn a_list_with_only_the_regency_places_its_people_in_it() {
+        let headers: Vec<String> = ["NO", "NAMA", "JK", "TGL LAHIR", "KAB/KOTA"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let cells: Vec<String> = ["A2", "Moh. Yusup", "L", "12/08/1985", "Kab. Serang"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mapping = Mapping::guess(&headers);
+        assert_eq!(mapping.columns[4], Some(Field::Regency));
+        let row = parse_row(
+            &mapping,
+            &headers,
+            &cells,
+            NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
+        );
+        assert_eq!(
+            row.region_code.map(|c| c.to_string()),
+            Some("36.04".into()),
+            "{:?}",
+            row.issues
+        );
+    }
+}

@@ -1,7 +1,9 @@
-//! `emas export people --out FILE`: one row per person, as CSV or XLSX by the file's extension,
-//! with spreadsheet formula injection prevented and the export audited.
+//! `emas export people --out FILE`: one row per person; `emas export links --out FILE`: which
+//! person every source record was resolved to, so anyone can check resolution against a known
+//! truth. CSV or XLSX by the file's extension, with spreadsheet formula injection prevented and
+//! the export audited.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -15,6 +17,8 @@ use crate::db_args::DbArgs;
 pub enum ExportCommand {
     /// Every person in the registry.
     People(ExportArgs),
+    /// Every source record: source,record_id,person_id.
+    Links(ExportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -38,19 +42,30 @@ const HEADERS: [&str; 8] = [
 ];
 
 pub async fn run(cmd: ExportCommand) -> anyhow::Result<()> {
-    let ExportCommand::People(args) = cmd;
-    let ext = args
-        .out
+    match cmd {
+        ExportCommand::People(args) => people(args).await,
+        ExportCommand::Links(args) => links(args).await,
+    }
+}
+
+/// The file's format from its extension, refusing a file that exists.
+fn check_out(out: &Path) -> anyhow::Result<String> {
+    let ext = out
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     if ext != "csv" && ext != "xlsx" {
-        bail!("{}: the file must end in .csv or .xlsx", args.out.display());
+        bail!("{}: the file must end in .csv or .xlsx", out.display());
     }
-    if args.out.exists() {
-        bail!("{} exists already; choose a new file", args.out.display());
+    if out.exists() {
+        bail!("{} exists already; choose a new file", out.display());
     }
+    Ok(ext)
+}
+
+async fn people(args: ExportArgs) -> anyhow::Result<()> {
+    let ext = check_out(&args.out)?;
     let db = args.db.open().await?;
     let query = PersonQuery {
         limit: i64::MAX,
@@ -72,31 +87,69 @@ pub async fn run(cmd: ExportCommand) -> anyhow::Result<()> {
             phones,
         ]);
     }
-    // Written to a temporary file first, so a failed export leaves no half-written file.
-    let partial = args.out.with_extension(format!("{ext}.partial"));
+    write(&db, &args.out, &ext, &HEADERS, &rows, "person.export").await?;
+    eprintln!("{} people written to {}.", rows.len(), args.out.display());
+    Ok(())
+}
+
+async fn links(args: ExportArgs) -> anyhow::Result<()> {
+    let ext = check_out(&args.out)?;
+    let db = args.db.open().await?;
+    let rows: Vec<Vec<String>> = db
+        .source_links()
+        .await?
+        .into_iter()
+        .map(|(source, record, person)| vec![source, record, person.to_string()])
+        .collect();
+    write(
+        &db,
+        &args.out,
+        &ext,
+        &["source", "record_id", "person_id"],
+        &rows,
+        "source_record.export",
+    )
+    .await?;
+    eprintln!(
+        "{} source records written to {}.",
+        rows.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Writes to a temporary file first, so a failed export leaves no half-written file, then
+/// audits the export.
+async fn write(
+    db: &emas_store::Db,
+    out: &Path,
+    ext: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    action: &str,
+) -> anyhow::Result<()> {
+    let partial = out.with_extension(format!("{ext}.partial"));
     let file = std::fs::File::create(&partial)
         .with_context(|| format!("cannot write {}", partial.display()))?;
     let writer = std::io::BufWriter::new(file);
     if ext == "csv" {
-        emas_sheets::write_csv(&HEADERS, &rows, writer)?;
+        emas_sheets::write_csv(headers, rows, writer)?;
     } else {
-        emas_sheets::write_xlsx(&HEADERS, &rows, writer)?;
+        emas_sheets::write_xlsx(headers, rows, writer)?;
     }
-    std::fs::rename(&partial, &args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    std::fs::rename(&partial, out).with_context(|| format!("cannot write {}", out.display()))?;
     let now = emas_store::now();
     let mut tx = db.begin().await?;
     let entry = AuditEntry {
         actor_user_id: None,
         actor: "cli".into(),
-        action: "person.export".into(),
-        entity: "person".into(),
+        action: action.into(),
+        entity: action.split('.').next().unwrap_or_default().into(),
         entity_id: String::new(),
         detail: format!("{} rows to {ext}", rows.len()),
         request_id: String::new(),
     };
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
-    eprintln!("{} people written to {}.", rows.len(), args.out.display());
     Ok(())
 }

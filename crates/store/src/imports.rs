@@ -329,6 +329,15 @@ impl Db {
         Ok(with_db!(self, p => sqlx::query_as(BATCH_SELECT_RECENT).bind(limit).fetch_all(p).await)?)
     }
 
+    /// Every source record as (source name, record id, person): what resolution decided, for
+    /// checking against a known truth.
+    pub async fn source_links(&self) -> Result<Vec<(String, String, i64)>, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(
+            "select s.name, sr.record_id, sr.person_id from source_record sr \
+             join source s on s.id = sr.source_id where sr.person_id is not null order by s.name, sr.id")
+            .fetch_all(p).await)?)
+    }
+
     /// The source records a person was built from: source name, record id, line, raw row.
     pub async fn source_records_of(
         &self,
@@ -578,6 +587,7 @@ pub async fn commit(
         .bind(batch_id).fetch_all(c).await)?
     .into_iter()
     .collect();
+    mark_departed_again(tx, source_id, plan, &record_of_line, now).await?;
     // What later batches will be compared with, and the pairs a registrar decides.
     let mut kept_lines = Vec::new();
     let mut kept = Vec::new();
@@ -655,6 +665,87 @@ pub async fn commit(
     Ok(plan.counts.clone())
 }
 
+/// A departure list names people who leave to work abroad. A person already registered whose
+/// departure comes after their last return has "departed again" (the Mandiri dimension of
+/// EMAS): marked with the date and the source record that says so, the previous status kept so
+/// that an undo of the list restores it.
+async fn mark_departed_again(
+    tx: &mut Tx,
+    source_id: i64,
+    plan: &Plan,
+    record_of_line: &HashMap<i64, i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let (kind,): (String,) = with_tx!(tx, c => sqlx::query_as(
+        "select kind from source where id = $1").bind(source_id).fetch_one(c).await)?;
+    if kind != "departure" {
+        return Ok(());
+    }
+    // The latest departure of each matched person on this list.
+    let mut departures: HashMap<i64, (NaiveDate, i64)> = HashMap::new();
+    for row in &plan.rows {
+        let (Outcome::Matched(person), Some(date), Some(&record)) = (
+            &row.outcome,
+            row.parsed.placement.as_ref().and_then(|p| p.departure_date),
+            record_of_line.get(&(row.line as i64)),
+        ) else {
+            continue;
+        };
+        let e = departures.entry(*person).or_insert((date, record));
+        if date > e.0 {
+            *e = (date, record);
+        }
+    }
+    for (person, (departed, record)) in departures {
+        let (status, since, last_return): (String, Option<NaiveDate>, Option<NaiveDate>) = with_tx!(tx, c => sqlx::query_as(
+                "select p.status, p.status_since, \
+                 (select max(pl.return_date) from placement pl where pl.person_id = p.id) \
+                 from person p where p.id = $1")
+                .bind(person).fetch_one(c).await)?;
+        let returned = match (last_return, status.as_str()) {
+            (Some(r), _) => r,
+            (None, "returned") => match since {
+                Some(s) => s,
+                None => continue,
+            },
+            _ => continue,
+        };
+        let already = status == "departed_again" && since.is_some_and(|s| s >= departed);
+        if departed <= returned || already {
+            continue;
+        }
+        with_tx!(tx, c => sqlx::query(
+            "insert into remigration (person_id, departure_date, source_record_id, previous_status, \
+             previous_status_since, created_at) values ($1, $2, $3, $4, $5, $6)")
+            .bind(person).bind(departed).bind(record).bind(&status).bind(since).bind(now)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+        with_tx!(tx, c => sqlx::query(
+            "update person set status = 'departed_again', status_since = $1, updated_at = $2 where id = $3")
+            .bind(departed).bind(now).bind(person)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Restores the status of the people a departure list marked, before the list is undone.
+async fn unmark_departed_again(
+    tx: &mut Tx,
+    batch_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let marks: Vec<(i64, i64, String, Option<NaiveDate>)> = with_tx!(tx, c => sqlx::query_as(
+        "select r.id, r.person_id, r.previous_status, r.previous_status_since from remigration r \
+         join source_record sr on sr.id = r.source_record_id where sr.batch_id = $1 order by r.id desc")
+        .bind(batch_id).fetch_all(c).await)?;
+    for (_, person, status, since) in marks {
+        with_tx!(tx, c => sqlx::query(
+            "update person set status = $1, status_since = $2, updated_at = $3 where id = $4")
+            .bind(&status).bind(since).bind(now).bind(person)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
 /// Removes what a committed batch added: its source records (and the placements they brought)
 /// and the people that only it created. The audit log keeps the history.
 pub async fn undo(tx: &mut Tx, batch_id: i64, now: DateTime<Utc>) -> Result<u64, DbError> {
@@ -691,11 +782,21 @@ pub async fn undo(tx: &mut Tx, batch_id: i64, now: DateTime<Utc>) -> Result<u64,
     with_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
     resolution::forget_batch(tx, batch_id, now.date_naive()).await?;
+    unmark_departed_again(tx, batch_id, now).await?;
     with_tx!(tx, c => sqlx::query(
         "delete from placement where source_record_id in (select id from source_record where batch_id = $1)")
         .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
     with_tx!(tx, c => sqlx::query("delete from source_record where batch_id = $1")
         .bind(batch_id).execute(c).await.map(|r| r.rows_affected()))?;
+    // A person the batch made and someone edited since has a link record of their own fields.
+    resolution::forget_own(
+        tx,
+        "select id from person where created_by_batch = $1 \
+         and not exists (select 1 from source_record sr where sr.person_id = person.id)",
+        batch_id,
+        now.date_naive(),
+    )
+    .await?;
     let removed = with_tx!(tx, c => sqlx::query(
         "delete from person where created_by_batch = $1 \
          and not exists (select 1 from source_record sr where sr.person_id = person.id)")

@@ -14,6 +14,7 @@ pub mod password;
 pub mod people;
 pub mod regions;
 pub mod resolution;
+pub mod review;
 pub mod secret;
 pub mod sessions;
 pub mod settings;

@@ -395,6 +395,33 @@ pub async fn resolve(
     })
 }
 
+/// The engine's explanation of a pair's score (the waterfall a reviewer reads), with the
+/// registry's term frequencies.
+pub async fn explain(
+    db: &Db,
+    new: &[(String, String)],
+    existing: &[(String, String)],
+) -> Result<emas_linkage::explain::Explanation, DbError> {
+    let mut model = db.link_model().await?;
+    model.threshold = db.thresholds().await?.upper;
+    let parse = |v: &[(String, String)]| -> LinkValues {
+        v.iter()
+            .filter_map(|(f, x)| f.parse::<Field>().ok().map(|f| (f, x.clone())))
+            .collect()
+    };
+    let pair = [parse(new), parse(existing)];
+    let d = dataset(pair.iter(), crate::now().date_naive());
+    let mut wanted = BTreeSet::new();
+    for r in &d.recs {
+        for (c, v) in term_values(&d, r) {
+            wanted.insert((c.name(), v.to_owned()));
+        }
+    }
+    let f = frequencies(db, &wanted).await?;
+    let scorer = emas_linkage::model::Scorer::with_frequencies(&model, &d, Some(&f));
+    Ok(emas_linkage::explain::explain(&d, &scorer, 0, 1))
+}
+
 struct Fetched {
     link_record: i64,
     person: i64,
@@ -664,6 +691,32 @@ pub async fn forget_batch(tx: &mut Tx, batch_id: i64, today: NaiveDate) -> Resul
     let values: Vec<LinkValues> = inputs.iter().map(|(j,)| values_from_json(j)).collect();
     let d = dataset(values.iter(), today);
     count_values(tx, &d, -1).await
+}
+
+/// Forgets the link records of their own fields of the people `people_sql` selects (its one
+/// parameter is `arg`), before those people are removed.
+pub async fn forget_own(
+    tx: &mut Tx,
+    people_sql: &'static str,
+    arg: i64,
+    today: NaiveDate,
+) -> Result<(), DbError> {
+    let select = format!(
+        "select input from link_record where source_record_id is null and person_id in ({people_sql})"
+    );
+    let inputs: Vec<(String,)> = with_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
+        .bind(arg).fetch_all(c).await)?;
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<LinkValues> = inputs.iter().map(|(j,)| values_from_json(j)).collect();
+    count_values(tx, &dataset(values.iter(), today), -1).await?;
+    let delete = format!(
+        "delete from link_record where source_record_id is null and person_id in ({people_sql})"
+    );
+    with_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(delete.as_str()))
+        .bind(arg).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 /// One pair for the review queue.

@@ -314,3 +314,136 @@ fn thresholds_must_be_ordered_and_inside_zero_and_one() {
         assert!(Thresholds::new(lower, upper).is_none(), "{lower} {upper}");
     }
 }
+
+#[tokio::test]
+async fn a_returnee_on_a_later_departure_list_has_departed_again_until_the_list_is_undone() {
+    let headers: Vec<String> = [
+        "NO",
+        "NIK",
+        "NAMA",
+        "JK",
+        "TGL LAHIR",
+        "NEGARA",
+        "TGL BERANGKAT",
+        "TGL PULANG",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let returned = vec![(
+        2,
+        [
+            "1",
+            "3604054503900002",
+            "Siti Nurhayati",
+            "P",
+            "05-03-1990",
+            "Taiwan",
+            "01-02-2019",
+            "30-06-2023",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    )];
+    // She leaves again in 2025; an earlier departure (2019) on the same list changes nothing.
+    let departures = vec![
+        (
+            2,
+            [
+                "D1",
+                "3604054503900002",
+                "SITI NURHAYATI",
+                "P",
+                "1990-03-05",
+                "Hongkong",
+                "14-01-2025",
+                "",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        ),
+        (
+            3,
+            [
+                "D2",
+                "3604054503900002",
+                "Siti Nurhayati",
+                "P",
+                "05-03-1990",
+                "Taiwan",
+                "01-02-2019",
+                "",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        ),
+    ];
+    for db in test_databases().await {
+        let (user, regency, _) = setup(&db).await;
+        let mut tx = db.begin().await.expect("begin");
+        let departure =
+            imports::ensure_source(&mut tx, "Penempatan BP2MI", "departure", None, now())
+                .await
+                .expect("source");
+        tx.commit().await.expect("commit");
+        let mapping = Mapping::guess(&headers);
+        let first = imports::plan(
+            &db,
+            Some(regency),
+            headers.clone(),
+            &mapping,
+            returned.clone(),
+            today(),
+        )
+        .await
+        .expect("plan");
+        commit(&db, user, regency, &first).await.expect("commit");
+        let person = ids(&db, "select id from person").await[0];
+        let status = |db: &Db| {
+            let db = db.clone();
+            async move {
+                ids(
+                    &db,
+                    "select count(*) from person where status = 'departed_again'",
+                )
+                .await[0]
+            }
+        };
+        assert_eq!(status(&db).await, 0);
+
+        let second = imports::plan(
+            &db,
+            Some(departure),
+            headers.clone(),
+            &mapping,
+            departures.clone(),
+            today(),
+        )
+        .await
+        .expect("plan");
+        assert_eq!(second.rows[0].outcome, Outcome::Matched(person));
+        let batch = commit(&db, user, departure, &second).await.expect("commit");
+        assert_eq!(status(&db).await, 1);
+        assert_eq!(
+            ids(&db, "select count(*) from remigration").await[0],
+            1,
+            "one mark, for the departure after her return"
+        );
+        let detail = db.person(person).await.expect("person");
+        assert_eq!(detail.person.status, "departed_again");
+        assert_eq!(
+            detail.person.status_since,
+            NaiveDate::from_ymd_opt(2025, 1, 14)
+        );
+
+        let mut tx = db.begin().await.expect("begin");
+        imports::undo(&mut tx, batch, now()).await.expect("undo");
+        tx.commit().await.expect("commit");
+        let detail = db.person(person).await.expect("person");
+        assert_eq!(detail.person.status, "returned");
+        assert_eq!(ids(&db, "select count(*) from remigration").await[0], 0);
+    }
+}

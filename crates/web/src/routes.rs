@@ -10,7 +10,7 @@ use axum::routing::{MethodRouter, get, post};
 use crate::App;
 use crate::auth::guard;
 use crate::authz::Action;
-use crate::pages::{account, admin, home, imports, people, regions, resolve, signin};
+use crate::pages::{account, admin, home, imports, people, regions, resolve, review, signin};
 
 /// Who may reach a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,10 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::POST, "/imports/{id}/mapping", Guarded(ImportLists), post(imports::set_mapping)),
         route(Method::POST, "/imports/{id}/cancel", Guarded(ImportLists), post(imports::cancel)),
         route(Method::POST, "/imports/{id}/undo", Guarded(ImportLists), post(imports::undo)),
+        route(Method::GET, "/review", Guarded(ResolvePeople), get(review::index)),
+        route(Method::GET, "/review/next", Guarded(ResolvePeople), get(review::next)),
+        route(Method::GET, "/review/{id}", Guarded(ResolvePeople), get(review::show)),
+        route(Method::POST, "/review/{id}/decide", Guarded(ResolvePeople), post(review::decide)),
         route(Method::GET, "/admin/users", Guarded(ManageAccounts), get(admin::users)),
         route(Method::GET, "/admin/users/new", Guarded(ManageAccounts), get(admin::new_user_form)),
         route(Method::POST, "/admin/users", Guarded(ManageAccounts), post(admin::create_user)),

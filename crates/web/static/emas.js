@@ -41,3 +41,18 @@ if (progressBox) {
   };
   window.setTimeout(poll, 1000);
 }
+// The review queue on the keyboard: S, D and N press the decision buttons that carry them, so a
+// registrar can work through a queue without the mouse. Keys typed into a field are left alone.
+const decideForm = document.getElementById("decide");
+if (decideForm) {
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.target.closest("input, textarea, select")) {
+      return;
+    }
+    const button = decideForm.querySelector(`button[data-key="${event.key.toLowerCase()}"]`);
+    if (button) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+}

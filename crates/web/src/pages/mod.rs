@@ -7,6 +7,7 @@ pub mod imports;
 pub mod people;
 pub mod regions;
 pub mod resolve;
+pub mod review;
 pub mod signin;
 
 use askama::Template;
