@@ -57,6 +57,7 @@ pub const PERSON_TABLES: &[PersonTable] = &[
     moved("consent", None),
     moved("link_record", Some("source_record_id")),
     moved("remigration", Some("source_record_id")),
+    moved("enrolment", None),
     copied("person_phone", "phone"),
     copied("person_name_key", "key"),
 ];

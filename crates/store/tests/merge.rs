@@ -58,6 +58,7 @@ struct World {
     user: i64,
     source: i64,
     batch: i64,
+    programme: i64,
 }
 
 async fn world(db: &Db) -> World {
@@ -104,10 +105,18 @@ async fn world(db: &Db) -> World {
         &[source],
     )
     .await;
+    let programme = insert(
+        db,
+        "insert into programme (name, owner_agency_id, region_code, starts_on, ends_on, created_at, \
+         updated_at) values ('Kewirausahaan 2027', $2, '36.04', '2027-01-01', '2027-12-31', $1, $1)",
+        &[agency],
+    )
+    .await;
     World {
         user,
         source,
         batch,
+        programme,
     }
 }
 
@@ -127,6 +136,26 @@ async fn full_person(db: &Db, w: &World, name: &str, nik: Option<&str>, phone: &
         "insert into consent (person_id, purpose, legal_basis, given_on, recorded_by, recorded_at) \
          values ($2, 'pelatihan', 'persetujuan', '2025-01-01', $3, $1)",
         &[id, w.user],
+    )
+    .await;
+    // An enrolment, in a track of its own so that two people merged hold two tracks.
+    let track = insert(
+        db,
+        "insert into track (programme_id, kind, name, created_at) values ($2, 'economic', 'Usaha', $1)",
+        &[w.programme],
+    )
+    .await;
+    let cohort = insert(
+        db,
+        "insert into cohort (track_id, name, capacity, created_at) values ($2, 'Angkatan 1', 25, $1)",
+        &[track],
+    )
+    .await;
+    insert(
+        db,
+        "insert into enrolment (cohort_id, person_id, track_id, stage_since, enrolled_at) \
+         values ($2, $3, $4, $1, $1)",
+        &[cohort, id, track],
     )
     .await;
     id
@@ -327,8 +356,8 @@ async fn a_merge_moves_every_registered_row_to_the_survivor_and_undo_restores_ex
         assert!(!preview.changed_since(), "{preview:?}");
         assert_eq!(
             preview.rows_back,
-            2 * 4 + 1 + 1 + 1,
-            "records with their rows, address, consent, and the record of their own fields"
+            2 * 4 + 1 + 1 + 1 + 1,
+            "records with their rows, address, consent, enrolment, and the record of their own fields"
         );
         assert_eq!(preview.fields_restored, vec!["nik"]);
 
@@ -490,6 +519,16 @@ async fn an_import_is_not_undone_under_a_merge_still_in_force() {
         ));
         drop(tx);
         undo(&db, change).await.expect("undo the merge");
+        // A programme participant is not removed by an import's undo either.
+        let mut tx = db.begin().await.expect("begin");
+        assert!(matches!(
+            imports::undo(&mut tx, w.batch, now()).await,
+            Err(DbError::Conflict(c)) if c == "enrolment"
+        ));
+        drop(tx);
+        with_db!(db, p => sqlx::query("delete from enrolment where person_id = $1")
+            .bind(b).execute(p).await.map(|r| r.rows_affected()))
+        .expect("leaves the programme");
         let mut tx = db.begin().await.expect("begin");
         let removed = imports::undo(&mut tx, w.batch, now())
             .await

@@ -27,10 +27,27 @@ pub enum Action {
     ImportLists,
     /// Decide doubtful pairs of the review queue, merge and split people, undo those changes.
     ResolvePeople,
+    /// See programmes, tracks, cohorts and their participants (within the caller's scope).
+    ViewProgrammes,
+    /// Create and change programmes, tracks, cohorts and sessions; enrol participants.
+    ManageProgrammes,
+    /// Take attendance and record test scores for a cohort's sessions.
+    TakeAttendance,
+    /// Move participants through the pipeline; which role may make which move is decided by
+    /// the transition table in the domain crate.
+    MoveStages,
+    /// Record businesses, their monthly figures, capital and mentoring visits.
+    ManageBusinesses,
+    /// Refer a participant to another agency for a service.
+    Refer,
+    /// See the referrals sent to one's agency and accept, decline or close them.
+    HandleReferrals,
+    /// A participant's own stage, sessions, referrals, mentoring notes and business figures.
+    OwnProgress,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 18] = [
         Action::SignedIn,
         Action::ViewReference,
         Action::ManageAccounts,
@@ -41,6 +58,14 @@ impl Action {
         Action::EditPeople,
         Action::ImportLists,
         Action::ResolvePeople,
+        Action::ViewProgrammes,
+        Action::ManageProgrammes,
+        Action::TakeAttendance,
+        Action::MoveStages,
+        Action::ManageBusinesses,
+        Action::Refer,
+        Action::HandleReferrals,
+        Action::OwnProgress,
     ];
 
     /// The roles that may take this action; `None` means every role.
@@ -75,6 +100,31 @@ impl Action {
             Action::EditPeople | Action::ImportLists | Action::ResolvePeople => {
                 Some(&[Role::Admin, Role::Registrar])
             }
+            Action::ViewProgrammes => Some(&[
+                Role::Admin,
+                Role::ProgrammeOfficer,
+                Role::Trainer,
+                Role::Mentor,
+                Role::PartnerOfficer,
+            ]),
+            Action::ManageProgrammes => Some(&[Role::Admin, Role::ProgrammeOfficer]),
+            Action::TakeAttendance => Some(&[Role::Admin, Role::ProgrammeOfficer, Role::Trainer]),
+            Action::MoveStages => Some(&[
+                Role::Admin,
+                Role::ProgrammeOfficer,
+                Role::Trainer,
+                Role::Mentor,
+                Role::PartnerOfficer,
+            ]),
+            Action::ManageBusinesses => Some(&[Role::Admin, Role::ProgrammeOfficer, Role::Mentor]),
+            Action::Refer => Some(&[Role::Admin, Role::ProgrammeOfficer, Role::CaseWorker]),
+            Action::HandleReferrals => Some(&[
+                Role::Admin,
+                Role::ProgrammeOfficer,
+                Role::CaseWorker,
+                Role::PartnerOfficer,
+            ]),
+            Action::OwnProgress => Some(&[Role::Participant]),
         }
     }
 }

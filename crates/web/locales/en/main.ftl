@@ -430,6 +430,7 @@ undo-keep = Don't undo
 undo-already = This change has been undone already.
 undo-conflict = This change cannot be undone because its people have been merged or split again since. Undo the later change first.
 import-undo-merged = This import cannot be undone: a person it created takes part in a merge or split still in force. Undo that change first.
+import-undo-enrolled = This import cannot be undone: a person it created is enrolled in the empowerment programme.
 ## Review queue
 nav-review = Review queue
 review-intro = Pairs of records that may be the same person. Decide: the same person (the two are merged; this can be undone), different people, or skip. Decisions are recorded and used to calibrate the matching engine.

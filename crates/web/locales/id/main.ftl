@@ -430,6 +430,7 @@ undo-keep = Jangan urungkan
 undo-already = Perubahan ini sudah diurungkan.
 undo-conflict = Perubahan ini tidak dapat diurungkan karena orang-orangnya sudah digabungkan atau dipisahkan lagi. Urungkan dulu perubahan yang lebih baru.
 import-undo-merged = Impor ini tidak dapat diurungkan: orang yang dibuatnya ikut dalam penggabungan atau pemisahan yang masih berlaku. Urungkan dulu perubahan itu.
+import-undo-enrolled = Impor ini tidak dapat diurungkan: orang yang dibuatnya sudah terdaftar dalam program pemberdayaan.
 ## Review queue
 nav-review = Antrean pemeriksaan
 review-intro = Pasangan catatan yang mungkin orang yang sama. Putuskan: orang yang sama (keduanya digabung, dapat diurungkan), orang berbeda, atau lewati. Keputusan dicatat dan dipakai untuk menyetel mesin pencocokan.

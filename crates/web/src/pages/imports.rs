@@ -473,6 +473,9 @@ pub async fn undo(
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
     let removed = imports::undo(&mut tx, id, now).await.map_err(|e| match e {
+        emas_store::DbError::Conflict(c) if c == "enrolment" => {
+            AppError::BadRequest("import-undo-enrolled")
+        }
         emas_store::DbError::Conflict(_) => AppError::BadRequest("import-undo-merged"),
         _ => AppError::BadRequest("import-not-committed"),
     })?;
