@@ -6,6 +6,7 @@ mod bench;
 mod db_args;
 mod export;
 mod import;
+mod relink;
 mod serve;
 
 use emas::demo_data;
@@ -22,6 +23,15 @@ use tracing_subscriber::EnvFilter;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// `emas link`: files named by a config, or the registry itself (`--registry`).
+#[derive(clap::Args)]
+struct LinkCommand {
+    #[command(flatten)]
+    registry: relink::RegistryArgs,
+    #[command(flatten)]
+    files: emas_linkage::cli::LinkArgs,
 }
 
 #[derive(Subcommand)]
@@ -45,7 +55,7 @@ enum Command {
     /// Generate synthetic agency lists of Banten returnees with known truth (benchmarks, demos).
     Generate(emas_synth::cli::GenerateArgs),
     /// Link people across lists: find which rows are the same person (see docs/linkage.md).
-    Link(emas_linkage::cli::LinkArgs),
+    Link(LinkCommand),
     /// Measure: `emas bench search --people 1000000` (a fresh SQLite database of synthetic people).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -67,7 +77,10 @@ fn main() -> anyhow::Result<()> {
             eprintln!("{summary}");
             Ok(())
         }
-        Command::Link(args) => Ok(emas_linkage::cli::run(&args)?),
+        Command::Link(cmd) if cmd.registry.registry => {
+            runtime()?.block_on(relink::run(&cmd.registry, &cmd.files))
+        }
+        Command::Link(cmd) => Ok(emas_linkage::cli::run(&cmd.files)?),
         Command::Bench(cmd) => runtime()?.block_on(bench::run(cmd)),
     }
 }

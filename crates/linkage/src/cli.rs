@@ -23,12 +23,14 @@ use crate::prepare::{Dataset, Input};
 /// Links people across the lists a config names.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LinkArgs {
-    /// The TOML file naming the sources and mapping their columns to fields.
-    #[arg(long)]
-    pub config: PathBuf,
-    /// Where to write clusters: `source,record_id,cluster_id`, one row per input row.
-    #[arg(long)]
-    pub out: PathBuf,
+    /// The TOML file naming the sources and mapping their columns to fields (not needed when
+    /// the binary resolves its registry instead, `--registry`).
+    #[arg(long, required_unless_present = "registry")]
+    pub config: Option<PathBuf>,
+    /// Where to write clusters: `source,record_id,cluster_id`, one row per input row (with
+    /// `--registry`: the list of changes).
+    #[arg(long, required_unless_present = "registry")]
+    pub out: Option<PathBuf>,
     /// Where to write scored pairs at or above the floor probability, with per-field weights.
     #[arg(long)]
     pub pairs: Option<PathBuf>,
@@ -428,7 +430,10 @@ fn load_labels(
 /// Runs `emas link`.
 pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
     let started = Instant::now();
-    let config = Config::load(&args.config)?;
+    let (Some(config_path), Some(out)) = (&args.config, &args.out) else {
+        return Err(LinkError::Usage("--config and --out are required".into()));
+    };
+    let config = Config::load(config_path)?;
     let today = args.today.unwrap_or_else(|| Utc::now().date_naive());
     let bar = if args.quiet {
         ProgressBar::hidden()
@@ -588,7 +593,7 @@ pub fn run(args: &LinkArgs) -> Result<(), LinkError> {
         })?;
         std::fs::write(path, json).map_err(write_err(path))?;
     }
-    write_clusters(&args.out, &names, &d.sources, &d.ids, &|i| {
+    write_clusters(out, &names, &d.sources, &d.ids, &|i| {
         outcome.cluster[i].to_string()
     })?;
     if let Some(path) = &args.save_index {
@@ -900,7 +905,11 @@ fn report_incremental(
     seconds_read: f64,
 ) -> Result<(), LinkError> {
     let data = index.dataset();
-    write_clusters(&args.out, names, &data.sources, &data.ids, &|i| {
+    let out = args
+        .out
+        .as_ref()
+        .ok_or_else(|| LinkError::Usage("--out is required".into()))?;
+    write_clusters(out, names, &data.sources, &data.ids, &|i| {
         name_of(index.cluster_of(i as u32))
     })?;
     if let Some(path) = &args.pairs {

@@ -32,8 +32,8 @@ impl Drop for Dir {
 
 fn args(config: &Path, out: &Path) -> LinkArgs {
     LinkArgs {
-        config: config.to_owned(),
-        out: out.to_owned(),
+        config: Some(config.to_owned()),
+        out: Some(out.to_owned()),
         pairs: None,
         threshold: None,
         floor: None,

@@ -395,6 +395,20 @@ pub async fn resolve(
     })
 }
 
+impl Db {
+    /// Every link record as (id, person, source record, engine input), for resolving the whole
+    /// registry again.
+    pub async fn link_records(&self) -> Result<Vec<(i64, i64, Option<i64>, LinkValues)>, DbError> {
+        let rows: Vec<(i64, i64, Option<i64>, String)> = with_db!(self, p => sqlx::query_as(
+            "select id, person_id, source_record_id, input from link_record order by id")
+            .fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, person, record, input)| (id, person, record, values_from_json(&input)))
+            .collect())
+    }
+}
+
 /// The engine's explanation of a pair's score (the waterfall a reviewer reads), with the
 /// registry's term frequencies.
 pub async fn explain(
