@@ -7,7 +7,7 @@ mod common;
 
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
-use chrono::{Days, Utc};
+use chrono::Utc;
 use common::{Caller, TestApp};
 use emas_domain::access::Role;
 use emas_domain::person::MigrationStatus;
@@ -156,6 +156,18 @@ async fn a_participant_sets_a_password_once_and_sees_only_their_own_progress() {
         let euis = person(&app.db, "Euis Komalasari", Some("36.04.05")).await;
         enrol(&app, imas, "Angkatan Imas", "Menghitung modal usaha").await;
         enrol(&app, euis, "Angkatan Euis", "Rahasia angkatan lain").await;
+        // Each was referred somewhere; each sees only their own referral.
+        for (who, note, outcome) in [
+            (imas, "Modal warung", "KUR cair"),
+            (euis, "Izin PIRT", "Rahasia rujukan lain"),
+        ] {
+            let sql = format!(
+                "insert into referral (person_id, from_agency_id, to_agency_id, service, note, due_on, \
+                 status, outcome, created_at, updated_at) \
+                 values ($2, $3, $3, 'kur', '{note}', '2027-01-01', 'closed', '{outcome}', $1, $1)"
+            );
+            insert(&app.db, &sql, &[who, app.agency_id]).await;
+        }
 
         let page = app
             .get(
@@ -219,6 +231,14 @@ async fn a_participant_sets_a_password_once_and_sees_only_their_own_progress() {
         assert!(
             !me.body.contains("Rahasia angkatan lain"),
             "nobody else's sessions"
+        );
+        assert!(
+            me.body.contains("KUR cair") && me.body.contains("Selesai"),
+            "their referral"
+        );
+        assert!(
+            !me.body.contains("Rahasia rujukan lain"),
+            "nobody else's referral"
         );
         assert!(!me.body.contains("Euis"));
         // Nothing else is theirs to open.
@@ -293,7 +313,6 @@ async fn an_expired_or_unknown_link_says_so_and_sets_nothing() {
                 res.status
             );
         }
-        let _ = Days::new(1);
     }
 }
 
