@@ -402,3 +402,29 @@ async fn a_one_time_link_sets_a_password_once_and_not_after_expiry() {
         );
     }
 }
+
+#[tokio::test]
+async fn two_officers_deciding_at_the_same_moment_make_one_decision() {
+    for db in test_databases().await {
+        let w = world(&db).await;
+        let id = refer(&db, &w, Service::Kur, today()).await.expect("refer");
+        let (a, b) = tokio::join!(
+            decide(&db, id, w.bank, w.banker, Status::Accepted, ""),
+            decide(&db, id, w.bank, w.banker, Status::Declined, "kuota habis"),
+        );
+        let conflicts = [&a, &b]
+            .iter()
+            .filter(|r| matches!(r, Err(ReferralError::Conflict(_))))
+            .count();
+        assert_eq!(
+            (a.is_ok() as u8 + b.is_ok() as u8, conflicts),
+            (1, 1),
+            "{a:?} {b:?}"
+        );
+        assert_eq!(
+            count(&db, "referral_event").await,
+            2,
+            "sent and one decision"
+        );
+    }
+}
