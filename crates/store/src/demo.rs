@@ -11,6 +11,7 @@ use crate::audit::{self, AuditEntry};
 use crate::settings::set_setting;
 use crate::users::{NewUser, create_user};
 use crate::{Db, DbError};
+use emas_domain::referral::Service;
 
 /// Every demo account signs in with this password. It is shown on the sign-in page in demo mode.
 pub const DEMO_PASSWORD: &str = "demo-emas-banten";
@@ -223,6 +224,30 @@ fn agencies() -> Vec<(String, String, AgencyKind, Option<String>)> {
     out
 }
 
+/// Which demo agencies offer which services, so that referrals can be tried: the cooperative
+/// offices business licensing, the bank KUR, the training centre skills training, the national
+/// agency's unit counselling and legal aid, the returnees' association counselling.
+fn services() -> Vec<(String, Vec<Service>)> {
+    let mut out = vec![
+        ("bri-serang".to_owned(), vec![Service::Kur]),
+        ("blk-serang".to_owned(), vec![Service::SkillsTraining]),
+        (
+            "upt-bp3mi-banten".to_owned(),
+            vec![Service::Counselling, Service::LegalAid],
+        ),
+        (
+            "paguyuban-pmi-purna-banten".to_owned(),
+            vec![Service::Counselling, Service::Other],
+        ),
+    ];
+    let banten = RegionCode::parse("36").expect("a valid code");
+    for regency in Regions::reference().children(&banten) {
+        let slug = regency.code.as_str().replace('.', "-");
+        out.push((format!("dinkop-{slug}"), vec![Service::BusinessLicensing]));
+    }
+    out
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum DemoOutcome {
     Loaded { agencies: usize, accounts: usize },
@@ -254,6 +279,14 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<DemoOutcome, DbError> {
         )
         .await?;
         added_agencies += 1;
+    }
+    for (code, services) in services() {
+        for service in services {
+            crate::with_tx!(&mut tx, c => sqlx::query(
+                "insert into agency_service (agency_id, service) \
+                 select id, $2 from agency where code = $1 on conflict do nothing")
+                .bind(&code).bind(service.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
+        }
     }
     let mut added_accounts = 0;
     for account in accounts() {

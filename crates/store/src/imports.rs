@@ -769,8 +769,12 @@ pub async fn undo(tx: &mut Tx, batch_id: i64, now: DateTime<Utc>) -> Result<u64,
     if involved > 0 {
         return Err(DbError::Conflict("person_change".into()));
     }
-    // Nor is a person the programme has enrolled removed.
-    let sql = format!("select count(*) from enrolment where person_id in ({REMOVED})");
+    // Nor is a person the programme has enrolled, referred or given an account removed.
+    let sql = format!(
+        "select (select count(*) from enrolment where person_id in ({REMOVED})) \
+         + (select count(*) from referral where person_id in ({REMOVED})) \
+         + (select count(*) from app_user where person_id in ({REMOVED}))"
+    );
     let (enrolled,): (i64,) = with_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(batch_id).fetch_one(c).await)?;
     if enrolled > 0 {

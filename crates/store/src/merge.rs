@@ -58,6 +58,8 @@ pub const PERSON_TABLES: &[PersonTable] = &[
     moved("link_record", Some("source_record_id")),
     moved("remigration", Some("source_record_id")),
     moved("enrolment", None),
+    moved("referral", None),
+    moved("app_user", None),
     copied("person_phone", "phone"),
     copied("person_name_key", "key"),
 ];

@@ -56,6 +56,7 @@ async fn insert(db: &Db, sql: &str, ids: &[i64]) -> i64 {
 
 struct World {
     user: i64,
+    agency: i64,
     source: i64,
     batch: i64,
     programme: i64,
@@ -114,6 +115,7 @@ async fn world(db: &Db) -> World {
     .await;
     World {
         user,
+        agency,
         source,
         batch,
         programme,
@@ -158,6 +160,20 @@ async fn full_person(db: &Db, w: &World, name: &str, nik: Option<&str>, phone: &
         &[cohort, id, track],
     )
     .await;
+    // A referral to another agency, and the person's own participant account.
+    insert(
+        db,
+        "insert into referral (person_id, from_agency_id, to_agency_id, service, due_on, \
+         created_at, updated_at) values ($2, $3, $3, 'kur', '2027-01-01', $1, $1)",
+        &[id, w.agency],
+    )
+    .await;
+    let sql = format!(
+        "insert into app_user (username, display_name, password_hash, role, scope, agency_id, \
+         active, must_change_password, created_at, updated_at, person_id) \
+         values ('peserta.{id}', 'P', 'x', 'participant', '36.04', $2, true, false, $1, $1, $3)"
+    );
+    insert(db, &sql, &[w.agency, id]).await;
     id
 }
 
@@ -200,8 +216,10 @@ async fn snapshot(db: &Db) -> Vec<(String, String, i64)> {
     for t in PERSON_TABLES {
         let sql = match t.how {
             How::Move { .. } => format!(
-                "select cast(id as text), {} from {} order by id",
-                t.column, t.table
+                // Accounts of staff name no person.
+                "select cast(id as text), {c} from {} where {c} is not null order by id",
+                t.table,
+                c = t.column
             ),
             How::CopyMissing { key } => format!(
                 "select {key}, {} from {} order by {key}, {}",
@@ -356,8 +374,9 @@ async fn a_merge_moves_every_registered_row_to_the_survivor_and_undo_restores_ex
         assert!(!preview.changed_since(), "{preview:?}");
         assert_eq!(
             preview.rows_back,
-            2 * 4 + 1 + 1 + 1 + 1,
-            "records with their rows, address, consent, enrolment, and the record of their own fields"
+            2 * 4 + 1 + 1 + 1 + 1 + 2,
+            "records with their rows, address, consent, enrolment, the record of their own fields, \
+             a referral and an account"
         );
         assert_eq!(preview.fields_restored, vec!["nik"]);
 
@@ -526,9 +545,16 @@ async fn an_import_is_not_undone_under_a_merge_still_in_force() {
             Err(DbError::Conflict(c)) if c == "enrolment"
         ));
         drop(tx);
-        with_db!(db, p => sqlx::query("delete from enrolment where person_id = $1")
-            .bind(b).execute(p).await.map(|r| r.rows_affected()))
-        .expect("leaves the programme");
+        // Nor one referred or holding an account, until they leave the programme.
+        for table in ["enrolment", "referral", "app_user"] {
+            let sql = format!("delete from {table} where person_id = $1");
+            with_db!(db, p => sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(b).execute(p).await.map(|r| r.rows_affected()))
+            .expect("leaves the programme");
+            let mut tx = db.begin().await.expect("begin");
+            let undone = imports::undo(&mut tx, w.batch, now()).await;
+            assert_eq!(undone.is_ok(), table == "app_user", "{table}");
+        }
         let mut tx = db.begin().await.expect("begin");
         let removed = imports::undo(&mut tx, w.batch, now())
             .await

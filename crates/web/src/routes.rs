@@ -10,7 +10,10 @@ use axum::routing::{MethodRouter, get, post};
 use crate::App;
 use crate::auth::guard;
 use crate::authz::Action;
-use crate::pages::{account, admin, home, imports, people, regions, resolve, review, signin};
+use crate::pages::{
+    account, admin, home, imports, participants, people, referrals, regions, resolve, review,
+    signin,
+};
 
 /// Who may reach a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +92,19 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::GET, "/admin/tokens", Guarded(ManageApiTokens), get(admin::tokens)),
         route(Method::POST, "/admin/tokens", Guarded(ManageApiTokens), post(admin::issue_token)),
         route(Method::POST, "/admin/tokens/{id}/revoke", Guarded(ManageApiTokens), post(admin::revoke_token)),
+        // Referrals and participants' accounts.
+        route(Method::GET, "/referrals", Guarded(HandleReferrals), get(referrals::index)),
+        route(Method::GET, "/referrals/{id}", Guarded(HandleReferrals), get(referrals::show)),
+        route(Method::POST, "/referrals/{id}/status", Guarded(HandleReferrals), post(referrals::set_status)),
+        route(Method::GET, "/people/{id}/refer", Guarded(Refer), get(referrals::refer_form)),
+        route(Method::POST, "/people/{id}/refer", Guarded(Refer), post(referrals::refer_submit)),
+        route(Method::GET, "/admin/agencies/{id}/services", Guarded(ManageAgencies), get(referrals::services)),
+        route(Method::POST, "/admin/agencies/{id}/services", Guarded(ManageAgencies), post(referrals::set_services)),
+        route(Method::GET, "/people/{id}/participant-account", Guarded(ManageProgrammes), get(participants::account_form)),
+        route(Method::POST, "/people/{id}/participant-account", Guarded(ManageProgrammes), post(participants::issue_link)),
+        route(Method::GET, "/set-password/{token}", Public, get(participants::set_password_form)),
+        route(Method::POST, "/set-password/{token}", Public, post(participants::set_password)),
+        route(Method::GET, "/me", Guarded(OwnProgress), get(participants::me)),
     ]
 }
 

@@ -22,6 +22,7 @@ use crate::routes::{Access, guarded};
 
 mod imports;
 mod people;
+mod referrals;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,6 +72,9 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::POST, "/api/v1/imports", Guarded(ImportLists), routes!(imports::upload)),
         r(Method::GET, "/api/v1/imports/{id}", Guarded(ImportLists), routes!(imports::get)),
         r(Method::POST, "/api/v1/imports/{id}/commit", Guarded(ImportLists), routes!(imports::commit)),
+        r(Method::GET, "/api/v1/referrals", Guarded(HandleReferrals), routes!(referrals::list)),
+        r(Method::POST, "/api/v1/referrals", Guarded(Refer), routes!(referrals::create)),
+        r(Method::POST, "/api/v1/referrals/{id}/status", Guarded(HandleReferrals), routes!(referrals::set_status)),
     ]
 }
 

@@ -40,6 +40,9 @@ pub async fn index(State(app): State<App>, ctx: Ctx) -> Result<Response, AppErro
     if user.must_change_password {
         return Ok((StatusCode::SEE_OTHER, [(LOCATION, "/account/password")]).into_response());
     }
+    if user.role == emas_domain::access::Role::Participant {
+        return Ok((StatusCode::SEE_OTHER, [(LOCATION, "/me")]).into_response());
+    }
     let agency_name = app.db.agency(user.agency_id).await?.name;
     let scope_name = scope_name(&app, &ctx, &user.scope).await?;
     Ok(Home {
