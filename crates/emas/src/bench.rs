@@ -22,6 +22,8 @@ use crate::demo_data::registry_entry;
 pub enum BenchCommand {
     /// Registry search on N synthetic people in SQLite: load time, then latency per query kind.
     Search(SearchArgs),
+    /// Person resolution on generated lists: throughput, review share, precision and recall.
+    Resolution(crate::bench_resolution::ResolutionArgs),
 }
 
 #[derive(Args, Debug)]
@@ -52,7 +54,10 @@ const LOAD_CHUNK: usize = 50_000;
 const PAGE: i64 = 50;
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Search(args) = cmd;
+    let args = match cmd {
+        BenchCommand::Search(args) => args,
+        BenchCommand::Resolution(args) => return crate::bench_resolution::run(args).await,
+    };
     if args.people == 0 || args.samples == 0 || args.repeat == 0 {
         bail!("--people, --samples and --repeat must be at least 1");
     }
@@ -161,26 +166,41 @@ async fn search(args: &SearchArgs, dir: &Path) -> anyhow::Result<()> {
 }
 
 async fn load(db: &Db, args: &SearchArgs) -> anyhow::Result<()> {
+    load_people(db, args.people, args.seed, false).await
+}
+
+/// Loads `people` synthetic returnees; with `linkable`, also the records that resolution
+/// compares new lists with, as a registry keeps them.
+pub async fn load_people(db: &Db, people: usize, seed: u64, linkable: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut generator = PeopleGenerator::new(args.seed);
+    let mut generator = PeopleGenerator::new(seed);
     let mut loaded = 0usize;
     let mut generating = Duration::ZERO;
-    while loaded < args.people {
-        let want = (args.people - loaded).min(LOAD_CHUNK);
+    while loaded < people {
+        let want = (people - loaded).min(LOAD_CHUNK);
         let t = Instant::now();
         // Whole households come back; the chunk keeps its first `want` people.
         let entries: Vec<NewPerson> = generator
             .next_chunk(want)
             .iter()
             .take(want)
-            .map(|p| registry_entry(args.seed, p))
+            .map(|p| registry_entry(seed, p))
             .collect();
         generating += t.elapsed();
         let mut tx = db.begin().await?;
-        people::create_people(&mut tx, &entries, emas_store::now()).await?;
+        let now = emas_store::now();
+        let ids = people::create_people(&mut tx, &entries, now).await?;
+        if linkable {
+            let own: Vec<(i64, &people::PersonInput)> = ids
+                .iter()
+                .copied()
+                .zip(entries.iter().map(|e| &e.person))
+                .collect();
+            emas_store::resolution::keep_own(&mut tx, &own, now).await?;
+        }
         tx.commit().await?;
         loaded += entries.len();
-        eprint!("\rloaded {loaded} of {} people", args.people);
+        eprint!("\rloaded {loaded} of {people} people");
     }
     eprintln!();
     let took = started.elapsed();

@@ -222,7 +222,7 @@ pub async fn decide(
     tx: &mut Tx,
     id: i64,
     decision: Decision,
-    user: i64,
+    user: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(i64, i64), DbError> {
     let done = with_tx!(tx, c => sqlx::query(

@@ -287,7 +287,7 @@ pub async fn decide(
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
     let (new_person, existing_person) =
-        match review::decide(&mut tx, id, decision, user.id, now).await {
+        match review::decide(&mut tx, id, decision, Some(user.id), now).await {
             Ok(people) => people,
             Err(DbError::Conflict(_)) => {
                 drop(tx);
