@@ -9,5 +9,6 @@ pub mod name;
 pub mod nik;
 pub mod person;
 pub mod phone;
+pub mod programme;
 pub mod region_names;
 pub mod regions;
