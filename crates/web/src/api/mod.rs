@@ -22,6 +22,7 @@ use crate::routes::{Access, guarded};
 
 mod imports;
 mod people;
+mod programmes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,6 +72,15 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::POST, "/api/v1/imports", Guarded(ImportLists), routes!(imports::upload)),
         r(Method::GET, "/api/v1/imports/{id}", Guarded(ImportLists), routes!(imports::get)),
         r(Method::POST, "/api/v1/imports/{id}/commit", Guarded(ImportLists), routes!(imports::commit)),
+        // The programme.
+        r(Method::GET, "/api/v1/programmes", Guarded(ViewProgrammes), routes!(programmes::list)),
+        r(Method::POST, "/api/v1/programmes", Guarded(ManageProgrammes), routes!(programmes::create)),
+        r(Method::GET, "/api/v1/programmes/{id}", Guarded(ViewProgrammes), routes!(programmes::get)),
+        r(Method::GET, "/api/v1/tracks/{id}/cohorts", Guarded(ViewProgrammes), routes!(programmes::track_cohorts)),
+        r(Method::POST, "/api/v1/tracks/{id}/cohorts", Guarded(ManageProgrammes), routes!(programmes::create_cohort)),
+        r(Method::GET, "/api/v1/cohorts/{id}", Guarded(ViewProgrammes), routes!(programmes::cohort)),
+        r(Method::POST, "/api/v1/cohorts/{id}/enrolments", Guarded(ManageProgrammes), routes!(programmes::enrol)),
+        r(Method::POST, "/api/v1/sessions/{id}/attendance", Guarded(TakeAttendance), routes!(programmes::attendance)),
     ]
 }
 
