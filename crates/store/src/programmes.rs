@@ -418,6 +418,104 @@ struct Facts {
     last_return: Option<NaiveDate>,
 }
 
+/// Where the eligibility check reads: the pool (a preview on the cohort's page) or the
+/// enrolment's own transaction, so that both run the same queries.
+enum Reader<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+macro_rules! read {
+    ($r:expr, $c:ident => $e:expr) => {
+        match $r {
+            Reader::Db(db) => with_db!(db, $c => $e),
+            Reader::Tx(tx) => with_tx!(tx, $c => $e),
+        }
+    };
+}
+
+/// A cohort's track, capacity, the programme's rules and how many are enrolled.
+async fn cohort_rules(
+    r: &mut Reader<'_>,
+    cohort_id: i64,
+) -> Result<(i64, i32, EligibilityRules, i64), DbError> {
+    let (track_id, capacity, region, years, enrolled): (i64, i32, String, Option<i32>, i64) = read!(r, c => sqlx::query_as(
+        "select track.id, cohort.capacity, programme.region_code, programme.returned_within_years, \
+         (select count(*) from enrolment e where e.cohort_id = cohort.id) \
+         from cohort join track on track.id = cohort.track_id \
+         join programme on programme.id = track.programme_id where cohort.id = $1")
+        .bind(cohort_id).fetch_one(c).await)?;
+    let rules = EligibilityRules {
+        region: RegionCode::parse(&region)
+            .map_err(|_| DbError::Config(format!("programme region {region} is not a code")))?,
+        returned_within_years: years.and_then(|y| u32::try_from(y).ok()),
+    };
+    Ok((track_id, capacity, rules, enrolled))
+}
+
+/// Every person with the rules they fail (none: eligible). People outside `scope` or merged
+/// into someone else are unknown.
+async fn check_people(
+    r: &mut Reader<'_>,
+    track_id: i64,
+    rules: &EligibilityRules,
+    ids: &[i64],
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Vec<(i64, Vec<Ineligible>)>, DbError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let facts: Option<Facts> = read!(r, c => sqlx::query_as(
+            "select p.id, p.status, p.region_code, p.status_since, p.merged_into, \
+             (select max(pl.return_date) from placement pl where pl.person_id = p.id) as last_return \
+             from person p where p.id = $1")
+            .bind(id).fetch_optional(c).await)?;
+        let visible = facts.as_ref().filter(|f| {
+            f.merged_into.is_none()
+                && match scope {
+                    Scope::National => true,
+                    Scope::Region(own) => f
+                        .region_code
+                        .as_deref()
+                        .and_then(|r| RegionCode::parse(r).ok())
+                        .is_some_and(|r| own.contains(&r)),
+                }
+        });
+        let Some(f) = visible else {
+            out.push((id, vec![Ineligible::UnknownPerson]));
+            continue;
+        };
+        let (n,): (i64,) = read!(r, c => sqlx::query_as(
+            "select count(*) from enrolment where track_id = $1 and person_id = $2")
+            .bind(track_id).bind(f.id).fetch_one(c).await)?;
+        let candidate = Candidate {
+            status: MigrationStatus::parse(&f.status),
+            returned_on: f.last_return.or(f.status_since),
+            region_code: f.region_code.clone(),
+            already_in_track: n > 0,
+        };
+        out.push((id, check_eligibility(rules, &candidate, today)));
+    }
+    Ok(out)
+}
+
+impl Db {
+    /// Whether each person may enrol in a cohort, and if not why: the check [`enrol`] makes,
+    /// as a preview (at most [`MAX_ENROL_AT_ONCE`] people).
+    pub async fn eligibility(
+        &self,
+        cohort_id: i64,
+        person_ids: &[i64],
+        scope: &Scope,
+        today: NaiveDate,
+    ) -> Result<Vec<(i64, Vec<Ineligible>)>, DbError> {
+        let ids = &person_ids[..person_ids.len().min(MAX_ENROL_AT_ONCE)];
+        let mut r = Reader::Db(self);
+        let (track_id, _, rules, _) = cohort_rules(&mut r, cohort_id).await?;
+        check_people(&mut r, track_id, &rules, ids, scope, today).await
+    }
+}
+
 /// Enrols `person_ids` in a cohort: all of them or, when any fails a rule or the cohort lacks
 /// places, none. People outside `scope` count as unknown, so the answer reveals nothing.
 pub async fn enrol(
@@ -445,53 +543,14 @@ pub async fn enrol(
     if claimed == 0 {
         return Err(DbError::NotFound.into());
     }
-    let (track_id, capacity, region, years, enrolled): (i64, i32, String, Option<i32>, i64) = with_tx!(tx, c => sqlx::query_as(
-        "select track.id, cohort.capacity, programme.region_code, programme.returned_within_years, \
-         (select count(*) from enrolment e where e.cohort_id = cohort.id) \
-         from cohort join track on track.id = cohort.track_id \
-         join programme on programme.id = track.programme_id where cohort.id = $1")
-        .bind(cohort_id).fetch_one(c).await)?;
-    let rules = EligibilityRules {
-        region: RegionCode::parse(&region)
-            .map_err(|_| DbError::Config(format!("programme region {region} is not a code")))?,
-        returned_within_years: years.and_then(|y| u32::try_from(y).ok()),
-    };
-    let mut refused = Vec::new();
-    for &id in &ids {
-        let facts: Option<Facts> = with_tx!(tx, c => sqlx::query_as(
-            "select p.id, p.status, p.region_code, p.status_since, p.merged_into, \
-             (select max(pl.return_date) from placement pl where pl.person_id = p.id) as last_return \
-             from person p where p.id = $1")
-            .bind(id).fetch_optional(c).await)?;
-        let visible = facts.as_ref().filter(|f| {
-            f.merged_into.is_none()
-                && match scope {
-                    Scope::National => true,
-                    Scope::Region(own) => f
-                        .region_code
-                        .as_deref()
-                        .and_then(|r| RegionCode::parse(r).ok())
-                        .is_some_and(|r| own.contains(&r)),
-                }
-        });
-        let Some(f) = visible else {
-            refused.push((id, vec![Ineligible::UnknownPerson]));
-            continue;
-        };
-        let (n,): (i64,) = with_tx!(tx, c => sqlx::query_as(
-            "select count(*) from enrolment where track_id = $1 and person_id = $2")
-            .bind(track_id).bind(f.id).fetch_one(c).await)?;
-        let candidate = Candidate {
-            status: MigrationStatus::parse(&f.status),
-            returned_on: f.last_return.or(f.status_since),
-            region_code: f.region_code.clone(),
-            already_in_track: n > 0,
-        };
-        let failed = check_eligibility(&rules, &candidate, today);
-        if !failed.is_empty() {
-            refused.push((id, failed));
-        }
-    }
+    let (track_id, capacity, rules, enrolled) =
+        cohort_rules(&mut Reader::Tx(tx), cohort_id).await?;
+    let refused: Vec<(i64, Vec<Ineligible>)> =
+        check_people(&mut Reader::Tx(tx), track_id, &rules, &ids, scope, today)
+            .await?
+            .into_iter()
+            .filter(|(_, failed)| !failed.is_empty())
+            .collect();
     if !refused.is_empty() {
         return Err(EnrolError::Ineligible(refused));
     }

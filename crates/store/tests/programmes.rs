@@ -326,6 +326,18 @@ async fn an_ineligible_person_stops_the_whole_enrolment_with_every_reason() {
             ],
             "outside the officer's scope is unknown to them"
         );
+        // The same check as a preview, the eligible with no reason.
+        let preview = db
+            .eligibility(w.cohort, &[ok, long_ago], &scope(), today())
+            .await
+            .expect("preview");
+        assert_eq!(
+            preview,
+            vec![
+                (ok, vec![]),
+                (long_ago, vec![Ineligible::ReturnedTooLongAgo])
+            ]
+        );
         // A national officer sees the person outside the region, and why.
         let mut tx = db.begin().await.expect("begin");
         let refused = programmes::enrol(

@@ -214,9 +214,15 @@ async fn an_officer_runs_a_cohort_and_a_trainer_takes_attendance_on_the_phone() 
                 .contains(&format!("name=\"person\" value=\"{yati}\""))
         );
         assert!(
+            !found
+                .body
+                .contains(&format!("name=\"person\" value=\"{ratna}\"")),
+            "no box to tick for someone who may not enrol"
+        );
+        assert!(
             found
                 .body
-                .contains(&format!("name=\"person\" value=\"{ratna}\""))
+                .contains("Tidak memenuhi syarat: pulang lebih lama dari batas program")
         );
         let res = app
             .post(

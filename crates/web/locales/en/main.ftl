@@ -616,6 +616,7 @@ enrol-chosen = Enrol those chosen
 enrol-id-invalid = A person's ID is a number.
 enrol-none-chosen = Choose one person or more (at most 200).
 enrol-refused = No one was enrolled. Not eligible:
+enrol-not-eligible = Not eligible:
 eligibility-not-returned = not returned, or departed again.
 eligibility-return-date-unknown = the date they returned is not recorded.
 eligibility-returned-too-long-ago = returned longer ago than the programme allows.

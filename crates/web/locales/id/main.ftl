@@ -616,6 +616,7 @@ enrol-chosen = Daftarkan yang dipilih
 enrol-id-invalid = ID orang berupa angka.
 enrol-none-chosen = Pilih satu orang atau lebih (paling banyak 200).
 enrol-refused = Tidak ada yang didaftarkan. Yang tidak memenuhi syarat:
+enrol-not-eligible = Tidak memenuhi syarat:
 eligibility-not-returned = belum pulang atau sudah berangkat lagi.
 eligibility-return-date-unknown = tanggal kepulangan tidak tercatat.
 eligibility-returned-too-long-ago = pulang lebih lama dari batas program.

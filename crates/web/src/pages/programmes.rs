@@ -683,12 +683,18 @@ struct CohortPage<'a> {
     may_manage: bool,
     may_attend: bool,
     query: CohortQuery,
-    found: Vec<PersonSummary>,
+    found: Vec<FoundRow>,
     /// Why an enrolment was refused: one line a person, or one message.
     refused: Vec<String>,
     session_form: SessionForm,
     session_errors: Errors,
     score_error: Option<String>,
+}
+
+/// A person a search found, with why they may not enrol (empty: they may).
+pub struct FoundRow {
+    pub p: PersonSummary,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Default)]
@@ -721,7 +727,20 @@ async fn cohort_page(
             limit: 50,
             ..PersonQuery::default()
         };
-        app.db.search_people(&q, &user.scope).await?.0
+        let people = app.db.search_people(&q, &user.scope).await?.0;
+        let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+        let checked = app.db.eligibility(id, &ids, &user.scope, today()).await?;
+        people
+            .into_iter()
+            .map(|p| FoundRow {
+                reasons: checked
+                    .iter()
+                    .find(|(pid, _)| *pid == p.id)
+                    .map(|(_, r)| r.iter().map(|x| ctx.t(x.key())).collect())
+                    .unwrap_or_default(),
+                p,
+            })
+            .collect()
     } else {
         Vec::new()
     };
