@@ -10,5 +10,6 @@ pub mod nik;
 pub mod person;
 pub mod phone;
 pub mod referral;
+pub mod programme;
 pub mod region_names;
 pub mod regions;

@@ -14,6 +14,7 @@ pub mod participants;
 pub mod password;
 pub mod people;
 pub mod referrals;
+pub mod programmes;
 pub mod regions;
 pub mod resolution;
 pub mod review;

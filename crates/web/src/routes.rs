@@ -11,8 +11,8 @@ use crate::App;
 use crate::auth::guard;
 use crate::authz::Action;
 use crate::pages::{
-    account, admin, home, imports, participants, people, referrals, regions, resolve, review,
-    signin,
+    account, admin, home, imports, participants, people, programmes, referrals, regions, resolve,
+    review, signin,
 };
 
 /// Who may reach a route.
@@ -105,6 +105,21 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::GET, "/set-password/{token}", Public, get(participants::set_password_form)),
         route(Method::POST, "/set-password/{token}", Public, post(participants::set_password)),
         route(Method::GET, "/me", Guarded(OwnProgress), get(participants::me)),
+        // The programme: programmes, tracks, cohorts, sessions, enrolment, attendance.
+        route(Method::GET, "/programmes", Guarded(ViewProgrammes), get(programmes::index)),
+        route(Method::POST, "/programmes", Guarded(ManageProgrammes), post(programmes::create)),
+        route(Method::GET, "/programmes/{id}", Guarded(ViewProgrammes), get(programmes::show)),
+        route(Method::POST, "/programmes/{id}/tracks", Guarded(ManageProgrammes), post(programmes::add_track)),
+        route(Method::POST, "/programmes/{id}/partners", Guarded(ManageProgrammes), post(programmes::add_partner)),
+        route(Method::POST, "/tracks/{id}/cohorts", Guarded(ManageProgrammes), post(programmes::create_cohort)),
+        route(Method::GET, "/cohorts/{id}", Guarded(ViewProgrammes), get(programmes::cohort)),
+        route(Method::GET, "/cohorts/{id}/participants.xlsx", Guarded(ViewProgrammes), get(programmes::participants_xlsx)),
+        route(Method::POST, "/cohorts/{id}/sessions", Guarded(ManageProgrammes), post(programmes::add_session)),
+        route(Method::POST, "/cohorts/{id}/enrol", Guarded(ManageProgrammes), post(programmes::enrol)),
+        route(Method::POST, "/cohorts/{id}/scores", Guarded(TakeAttendance), post(programmes::scores)),
+        route(Method::GET, "/sessions/{id}/attendance", Guarded(TakeAttendance), get(programmes::attendance)),
+        route(Method::POST, "/sessions/{id}/attendance", Guarded(TakeAttendance), post(programmes::take_attendance)),
+        route(Method::GET, "/sessions/{id}/attendance.xlsx", Guarded(ViewProgrammes), get(programmes::attendance_xlsx)),
     ]
 }
 

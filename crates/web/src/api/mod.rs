@@ -23,6 +23,7 @@ use crate::routes::{Access, guarded};
 mod imports;
 mod people;
 mod referrals;
+mod programmes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -75,6 +76,15 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::GET, "/api/v1/referrals", Guarded(HandleReferrals), routes!(referrals::list)),
         r(Method::POST, "/api/v1/referrals", Guarded(Refer), routes!(referrals::create)),
         r(Method::POST, "/api/v1/referrals/{id}/status", Guarded(HandleReferrals), routes!(referrals::set_status)),
+        // The programme.
+        r(Method::GET, "/api/v1/programmes", Guarded(ViewProgrammes), routes!(programmes::list)),
+        r(Method::POST, "/api/v1/programmes", Guarded(ManageProgrammes), routes!(programmes::create)),
+        r(Method::GET, "/api/v1/programmes/{id}", Guarded(ViewProgrammes), routes!(programmes::get)),
+        r(Method::GET, "/api/v1/tracks/{id}/cohorts", Guarded(ViewProgrammes), routes!(programmes::track_cohorts)),
+        r(Method::POST, "/api/v1/tracks/{id}/cohorts", Guarded(ManageProgrammes), routes!(programmes::create_cohort)),
+        r(Method::GET, "/api/v1/cohorts/{id}", Guarded(ViewProgrammes), routes!(programmes::cohort)),
+        r(Method::POST, "/api/v1/cohorts/{id}/enrolments", Guarded(ManageProgrammes), routes!(programmes::enrol)),
+        r(Method::POST, "/api/v1/sessions/{id}/attendance", Guarded(TakeAttendance), routes!(programmes::attendance)),
     ]
 }
 

@@ -7,6 +7,7 @@ pub mod imports;
 pub mod participants;
 pub mod people;
 pub mod referrals;
+pub mod programmes;
 pub mod regions;
 pub mod resolve;
 pub mod review;

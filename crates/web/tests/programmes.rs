@@ -1,0 +1,899 @@
+//! The programme's pages and API: an officer sets up a programme, a track and a cohort with
+//! sessions, enrols returnees (one by id, several from a search, the ineligible explained), a
+//! trainer takes attendance on the phone sheet and completion shows; every bad input is
+//! refused with a clear message and writes nothing; nobody sees programmes outside their scope.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use chrono::{Duration, Utc};
+use common::{Caller, TestApp};
+use emas_domain::access::{Role, Scope};
+use emas_domain::nik::Sex;
+use emas_domain::person::{MigrationStatus, PlacementRoute, Sector};
+use emas_store::people::{self, AddressInput, PersonInput, PlacementInput};
+use emas_store::testing::test_databases;
+
+/// A returnee living in `region` who came home `days_ago` days ago.
+async fn returnee(app: &TestApp, name: &str, region: &str, days_ago: i64) -> i64 {
+    let p = PersonInput {
+        nik: None,
+        nik_mismatch_note: String::new(),
+        full_name: name.into(),
+        sex: Some(Sex::Female),
+        birth_date: None,
+        birth_place: String::new(),
+        education: String::new(),
+        household_size: None,
+        skills: String::new(),
+        languages: String::new(),
+        status: MigrationStatus::Returned,
+        status_since: None,
+        address: AddressInput {
+            region_code: Some(region.into()),
+            region_known: true,
+            ..AddressInput::default()
+        },
+        phones: Vec::new(),
+    };
+    let now = emas_store::now();
+    let mut tx = app.db.begin().await.expect("begin");
+    let id = people::create_person(&mut tx, &p, now)
+        .await
+        .expect("person");
+    people::add_placement(
+        &mut tx,
+        id,
+        &PlacementInput {
+            country: "TW".into(),
+            sector: Sector::Caregiver,
+            route: PlacementRoute::LicensedAgency,
+            employer: String::new(),
+            agency: String::new(),
+            departure_date: None,
+            return_date: Some(Utc::now().date_naive() - Duration::days(days_ago)),
+            return_reason: String::new(),
+        },
+        now,
+    )
+    .await
+    .expect("placement");
+    tx.commit().await.expect("commit");
+    id
+}
+
+fn enc(s: &str) -> String {
+    s.replace(' ', "+")
+}
+
+struct Setup {
+    programme: i64,
+    track: i64,
+    cohort: i64,
+    sessions: Vec<i64>,
+}
+
+/// An officer's programme in Kabupaten Serang with an economic track, a cohort of `capacity`
+/// with `trainer`, and two sessions, all through the pages.
+async fn setup(app: &TestApp, officer: &Caller, trainer: &Caller, capacity: i32) -> Setup {
+    let form = format!(
+        "name={}&owner_agency_id={}&region_code=36.04&starts_on=2027-01-01&ends_on=2027-12-31&budget_line=APBD&returned_within_years=3",
+        enc("Pengembangan Kewirausahaan PMI Purna Serang 2027"),
+        app.agency_id
+    );
+    let res = app.post("/programmes", officer, &form).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let programme: i64 = res
+        .location()
+        .and_then(|l| l.strip_prefix("/programmes/"))
+        .and_then(|id| id.parse().ok())
+        .expect("to the programme");
+    let res = app
+        .post(
+            &format!("/programmes/{programme}/tracks"),
+            officer,
+            "kind=economic&name=Kewirausahaan&min_attendance_percent=80",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = app
+        .post(
+            &format!("/programmes/{programme}/partners"),
+            officer,
+            &format!("agency_id={}&role=KUR", app.agency_id),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let track = app.db.tracks(programme).await.expect("tracks")[0].id;
+    let res = app
+        .post(
+            &format!("/tracks/{track}/cohorts"),
+            officer,
+            &format!(
+                "name=Angkatan+1&place=BLK+Serang&capacity={capacity}&starts_on=2027-02-01&ends_on=2027-03-01&trainer={}",
+                trainer.user_id
+            ),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let cohort: i64 = res
+        .location()
+        .and_then(|l| l.strip_prefix("/cohorts/"))
+        .and_then(|id| id.parse().ok())
+        .expect("to the cohort");
+    for (day, topic) in [
+        ("2027-02-01", "Literasi+keuangan"),
+        ("2027-02-08", "Rencana+usaha"),
+    ] {
+        let res = app
+            .post(
+                &format!("/cohorts/{cohort}/sessions"),
+                officer,
+                &format!("held_on={day}&topic={topic}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let sessions = app
+        .db
+        .sessions(cohort)
+        .await
+        .expect("sessions")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    Setup {
+        programme,
+        track,
+        cohort,
+        sessions,
+    }
+}
+
+async fn enrolment_ids(app: &TestApp, cohort: i64) -> Vec<(i64, i64)> {
+    let c = app.db.cohort(cohort).await.expect("cohort");
+    app.db
+        .participants(&c)
+        .await
+        .expect("participants")
+        .iter()
+        .map(|p| (p.row.person_id, p.row.enrolment_id))
+        .collect()
+}
+
+fn enrolment_of(list: &[(i64, i64)], person: i64) -> i64 {
+    list.iter()
+        .find(|(p, _)| *p == person)
+        .map(|(_, e)| *e)
+        .expect("enrolled")
+}
+
+#[tokio::test]
+async fn an_officer_runs_a_cohort_and_a_trainer_takes_attendance_on_the_phone() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let officer = app.caller("officer", Role::ProgrammeOfficer, "36.04").await;
+        let trainer = app.caller("trainer", Role::Trainer, "36.04").await;
+        let s = setup(&app, &officer, &trainer, 3).await;
+        let siti = returnee(&app, "Siti Aminah", "36.04.05", 200).await;
+        let yati = returnee(&app, "Yati Suryati", "36.04.01", 400).await;
+        let ratna = returnee(&app, "Ratna Suryati", "36.04.02", 365 * 6).await;
+
+        let page = app
+            .get(&format!("/programmes/{}", s.programme), Some(&officer))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Angkatan 1") && page.body.contains("Pemberdayaan ekonomi"));
+        assert!(page.body.contains("KUR"), "the partner is listed");
+        let list = app.get("/programmes", Some(&officer)).await;
+        assert!(
+            list.body
+                .contains("Pengembangan Kewirausahaan PMI Purna Serang 2027")
+        );
+        assert!(
+            list.body.contains("href=\"/programmes\""),
+            "the nav links the programme"
+        );
+
+        // One by registry id.
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person_id={siti}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        // Several from a search: the one who returned too long ago is explained, none enrolled.
+        let found = app
+            .get(&format!("/cohorts/{}?q=Suryati", s.cohort), Some(&officer))
+            .await;
+        assert!(
+            found
+                .body
+                .contains(&format!("name=\"person\" value=\"{yati}\""))
+        );
+        assert!(
+            !found
+                .body
+                .contains(&format!("name=\"person\" value=\"{ratna}\"")),
+            "no box to tick for someone who may not enrol"
+        );
+        assert!(
+            found
+                .body
+                .contains("Tidak memenuhi syarat: pulang lebih lama dari batas program")
+        );
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person={yati}&person={ratna}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(res.body.contains("Ratna Suryati"), "{}", res.body);
+        assert!(res.body.contains("pulang lebih lama dari batas program"));
+        assert_eq!(enrolment_ids(&app, s.cohort).await.len(), 1, "all or none");
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person={yati}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let enrolled = enrolment_ids(&app, s.cohort).await;
+        let (e_siti, e_yati) = (enrolment_of(&enrolled, siti), enrolment_of(&enrolled, yati));
+
+        // The trainer's phone sheet: names with present/absent, one submit, no script.
+        let sheet = app
+            .get(
+                &format!("/sessions/{}/attendance", s.sessions[0]),
+                Some(&trainer),
+            )
+            .await;
+        assert_eq!(sheet.status, StatusCode::OK);
+        assert!(sheet.body.contains("Siti Aminah"));
+        assert!(sheet.body.contains(&format!(
+            "type=\"radio\" name=\"a{e_siti}\" value=\"present\""
+        )));
+        assert!(!sheet.body.contains("<script>"));
+        for (session, yati_mark) in [(s.sessions[0], "present"), (s.sessions[1], "absent")] {
+            let res = app
+                .post(
+                    &format!("/sessions/{session}/attendance"),
+                    &trainer,
+                    &format!("a{e_siti}=present&a{e_yati}={yati_mark}"),
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        }
+        let res = app
+            .post(
+                &format!("/cohorts/{}/scores", s.cohort),
+                &trainer,
+                &format!("pre{e_siti}=40&post{e_siti}=85&pre{e_yati}="),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+        let page = app
+            .get(&format!("/cohorts/{}", s.cohort), Some(&officer))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body
+                .contains(&format!("href=\"/participants/{e_siti}\""))
+        );
+        assert!(page.body.contains("100 %") && page.body.contains("50 %"));
+        assert_eq!(
+            page.body.matches("<strong>Lulus</strong>").count(),
+            1,
+            "Siti completed, Yati not"
+        );
+        assert!(page.body.contains("value=\"85\""));
+        let c = app.db.cohort(s.cohort).await.expect("cohort");
+        let p = app.db.participants(&c).await.expect("participants");
+        assert!(
+            p.iter()
+                .any(|x| x.row.person_id == siti && x.completion.completed)
+        );
+        assert!(
+            p.iter()
+                .any(|x| x.row.person_id == yati && !x.completion.completed)
+        );
+
+        // The lists as spreadsheets, audited.
+        for path in [
+            format!("/cohorts/{}/participants.xlsx", s.cohort),
+            format!("/sessions/{}/attendance.xlsx", s.sessions[1]),
+        ] {
+            let x = app.get(&path, Some(&officer)).await;
+            assert_eq!(x.status, StatusCode::OK, "{path}");
+            assert!(x.body.starts_with("PK"), "{path} is a zip (XLSX)");
+            assert_eq!(
+                x.headers.get("content-type").and_then(|v| v.to_str().ok()),
+                Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            );
+        }
+        let audit = app
+            .db
+            .audit_log(
+                &emas_store::audit::AuditFilter {
+                    action: Some("cohort.export".into()),
+                    ..Default::default()
+                },
+                10,
+                0,
+            )
+            .await
+            .expect("audit");
+        assert_eq!(audit.len(), 1);
+        assert!(
+            include_str!("../static/emas.css").contains("@media print { form:not(.print-keep)")
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_clear_message_and_writes_nothing() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let officer = app.caller("officer", Role::ProgrammeOfficer, "36.04").await;
+        let national = app
+            .caller("officer.pusat", Role::ProgrammeOfficer, "national")
+            .await;
+        let trainer = app.caller("trainer", Role::Trainer, "36.04").await;
+        let s = setup(&app, &officer, &trainer, 2).await;
+        let siti = returnee(&app, "Siti Aminah", "36.04.05", 200).await;
+        let yati = returnee(&app, "Yati", "36.04.01", 300).await;
+        let nur = returnee(&app, "Nur", "36.04.01", 300).await;
+        let tangerang = returnee(&app, "Dewi Tangerang", "36.03.01", 100).await;
+
+        // Dates out of order, for a programme and a cohort.
+        let res = app
+            .post(
+                "/programmes",
+                &officer,
+                &format!("name=X&owner_agency_id={}&region_code=36.04&starts_on=2027-05-01&ends_on=2027-01-01", app.agency_id),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            res.body
+                .contains("Tanggal selesai tidak boleh sebelum tanggal mulai")
+        );
+        let res = app
+            .post("/programmes", &officer, &format!("name=X&owner_agency_id={}&region_code=36.03&starts_on=2027-01-01&ends_on=2027-02-01", app.agency_id))
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "a region outside the officer's scope"
+        );
+        let res = app
+            .post(
+                &format!("/tracks/{}/cohorts", s.track),
+                &officer,
+                "name=B&capacity=5&starts_on=2027-05-01&ends_on=2027-04-01",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            res.body
+                .contains("Tanggal selesai tidak boleh sebelum tanggal mulai")
+        );
+        // Negative capacity.
+        let res = app
+            .post(
+                &format!("/tracks/{}/cohorts", s.track),
+                &officer,
+                "name=B&capacity=-5",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            res.body
+                .contains("Kapasitas adalah bilangan bulat 1 sampai 1000")
+        );
+        let res = app
+            .post(
+                &format!("/tracks/{}/cohorts", s.track),
+                &officer,
+                "name=B&capacity=5&trainer=999999",
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "a trainer who is not one"
+        );
+        let res = app
+            .post(
+                &format!("/programmes/{}/tracks", s.programme),
+                &officer,
+                "kind=spiritual&name=X",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        let res = app
+            .post(
+                &format!("/cohorts/{}/sessions", s.cohort),
+                &officer,
+                "held_on=kemarin&topic=",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            app.db
+                .programmes(&Scope::National)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
+        assert_eq!(app.db.track_cohorts(s.track).await.expect("list").len(), 1);
+        assert_eq!(app.db.tracks(s.programme).await.expect("list").len(), 1);
+        assert_eq!(app.db.sessions(s.cohort).await.expect("list").len(), 2);
+
+        // Outside the programme's region: unknown to the regency officer, explained to the
+        // national one.
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person_id={tangerang}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(res.body.contains("tidak ada di registri wilayah Anda"));
+        assert!(!res.body.contains("Dewi Tangerang"));
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &national,
+                &format!("person_id={tangerang}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            res.body.contains("Dewi Tangerang")
+                && res.body.contains("tinggal di luar wilayah program")
+        );
+        // Unknown people and unreadable ids.
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                "person_id=999999",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(res.body.contains("ID 999999"));
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                "person_id=abc",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        let res = app
+            .post(&format!("/cohorts/{}/enrol", s.cohort), &officer, "")
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+
+        // A full cohort (capacity 2).
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person={siti}&person={yati}&person={nur}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(res.body.contains("Angkatan ini penuh"), "{}", res.body);
+        assert!(enrolment_ids(&app, s.cohort).await.is_empty());
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person={siti}&person={yati}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+        // Already in another cohort of the same track: a clear message, not a database error.
+        let res = app
+            .post(
+                &format!("/tracks/{}/cohorts", s.track),
+                &officer,
+                "name=Angkatan+2&capacity=10",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let second: i64 = res
+            .location()
+            .and_then(|l| l.strip_prefix("/cohorts/"))
+            .and_then(|x| x.parse().ok())
+            .expect("cohort");
+        let res = app
+            .post(
+                &format!("/cohorts/{second}/enrol"),
+                &officer,
+                &format!("person_id={siti}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            res.body
+                .contains("sudah terdaftar di angkatan lain pada jalur ini")
+        );
+
+        // Attendance for a session of another cohort.
+        let res = app
+            .post(
+                &format!("/cohorts/{second}/sessions"),
+                &officer,
+                "held_on=2027-03-01&topic=Pasar",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let foreign = app.db.sessions(second).await.expect("sessions")[0].id;
+        let e_siti = enrolment_of(&enrolment_ids(&app, s.cohort).await, siti);
+        let res = app
+            .post(
+                &format!("/sessions/{foreign}/attendance"),
+                &trainer,
+                &format!("a{e_siti}=present"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(res.body.contains("bukan dari angkatan ini"));
+        let res = app
+            .post(
+                &format!("/sessions/{}/attendance", s.sessions[0]),
+                &trainer,
+                &format!("a{e_siti}=maybe"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            app.db
+                .session_marks(foreign)
+                .await
+                .expect("marks")
+                .is_empty()
+        );
+        assert!(
+            app.db
+                .session_marks(s.sessions[0])
+                .await
+                .expect("marks")
+                .is_empty()
+        );
+        // Scores out of range.
+        let res = app
+            .post(
+                &format!("/cohorts/{}/scores", s.cohort),
+                &trainer,
+                &format!("pre{e_siti}=150"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            res.body
+                .contains("Nilai adalah bilangan bulat 0 sampai 100")
+        );
+
+        // Unknown ids.
+        for path in [
+            "/programmes/999999",
+            "/cohorts/999999",
+            "/sessions/999999/attendance",
+            "/cohorts/999999/participants.xlsx",
+        ] {
+            assert_eq!(
+                app.get(path, Some(&officer)).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let res = app
+            .post("/tracks/999999/cohorts", &officer, "name=B&capacity=5")
+            .await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        let res = app
+            .post(
+                "/cohorts/999999/enrol",
+                &officer,
+                &format!("person_id={siti}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn trainers_do_not_create_programmes_and_other_regions_see_nothing() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let officer = app.caller("officer", Role::ProgrammeOfficer, "36.04").await;
+        let trainer = app.caller("trainer", Role::Trainer, "36.04").await;
+        let elsewhere = app
+            .caller("officer.kabtangerang", Role::ProgrammeOfficer, "36.03")
+            .await;
+        let trainer_elsewhere = app
+            .caller("trainer.kabtangerang", Role::Trainer, "36.03")
+            .await;
+        let s = setup(&app, &officer, &trainer, 5).await;
+        let siti = returnee(&app, "Siti Aminah", "36.04.05", 200).await;
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person_id={siti}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let e_siti = enrolment_of(&enrolment_ids(&app, s.cohort).await, siti);
+
+        let form = format!(
+            "name=X&owner_agency_id={}&region_code=36.04&starts_on=2027-01-01&ends_on=2027-02-01",
+            app.agency_id
+        );
+        assert_eq!(
+            app.post("/programmes", &trainer, &form).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &trainer,
+                "person_id=1"
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let list = app.get("/programmes", Some(&trainer)).await;
+        assert!(
+            list.body.contains("Pengembangan Kewirausahaan"),
+            "a trainer sees the programme"
+        );
+        assert!(
+            !list.body.contains("action=\"/programmes\""),
+            "but no form to create one"
+        );
+
+        let list = app.get("/programmes", Some(&elsewhere)).await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(!list.body.contains("Pengembangan Kewirausahaan"));
+        for path in [
+            format!("/programmes/{}", s.programme),
+            format!("/cohorts/{}", s.cohort),
+            format!("/cohorts/{}/participants.xlsx", s.cohort),
+            format!("/sessions/{}/attendance.xlsx", s.sessions[0]),
+        ] {
+            assert_eq!(
+                app.get(&path, Some(&elsewhere)).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        for (path, form) in [
+            (
+                format!("/programmes/{}/tracks", s.programme),
+                "kind=social&name=X".to_owned(),
+            ),
+            (
+                format!("/programmes/{}/partners", s.programme),
+                format!("agency_id={}", app.agency_id),
+            ),
+            (
+                format!("/tracks/{}/cohorts", s.track),
+                "name=X&capacity=5".to_owned(),
+            ),
+            (
+                format!("/cohorts/{}/sessions", s.cohort),
+                "held_on=2027-02-01&topic=X".to_owned(),
+            ),
+            (
+                format!("/cohorts/{}/enrol", s.cohort),
+                format!("person_id={siti}"),
+            ),
+        ] {
+            assert_eq!(
+                app.post(&path, &elsewhere, &form).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let res = app
+            .post(
+                &format!("/sessions/{}/attendance", s.sessions[0]),
+                &trainer_elsewhere,
+                &format!("a{e_siti}=present"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        let res = app
+            .post(
+                &format!("/cohorts/{}/scores", s.cohort),
+                &trainer_elsewhere,
+                &format!("pre{e_siti}=50"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        let api = app
+            .api_get(
+                &format!("/api/v1/cohorts/{}", s.cohort),
+                Some(&elsewhere.api_token),
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::NOT_FOUND);
+        assert!(
+            app.db
+                .session_marks(s.sessions[0])
+                .await
+                .expect("marks")
+                .is_empty()
+        );
+        assert_eq!(app.db.tracks(s.programme).await.expect("tracks").len(), 1);
+        assert_eq!(app.db.sessions(s.cohort).await.expect("sessions").len(), 2);
+        assert_eq!(app.db.cohort(s.cohort).await.expect("cohort").enrolled, 1);
+    }
+}
+
+#[tokio::test]
+async fn the_programme_through_the_api() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let officer = app.caller("officer", Role::ProgrammeOfficer, "36.04").await;
+        let trainer = app.caller("trainer", Role::Trainer, "36.04").await;
+        let token = Some(officer.api_token.as_str());
+        let body = format!(
+            r#"{{"name":"Program API","owner_agency_id":"{}","region_code":"36.04","starts_on":"2027-01-01","ends_on":"2027-06-30","returned_within_years":"3"}}"#,
+            app.agency_id
+        );
+        let res = app
+            .api_send(Method::POST, "/api/v1/programmes", token, &body)
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let created: serde_json::Value = serde_json::from_str(&res.body).expect("json");
+        let id = created["programme"]["id"].as_i64().expect("id");
+        let bad = body.replace("2027-06-30", "2026-06-30");
+        let res = app
+            .api_send(Method::POST, "/api/v1/programmes", token, &bad)
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.body.contains("ends_on"));
+        let res = app
+            .api_send(
+                Method::POST,
+                "/api/v1/programmes",
+                Some(&trainer.api_token),
+                &body,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.db
+                .programmes(&Scope::National)
+                .await
+                .expect("list")
+                .len(),
+            1
+        );
+
+        let res = app
+            .api_get(&format!("/api/v1/programmes/{id}"), token)
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(res.body.contains("Program API"));
+        let list = app.api_get("/api/v1/programmes", token).await;
+        assert!(list.body.contains("Program API"));
+
+        let res = app
+            .post(
+                &format!("/programmes/{id}/tracks"),
+                &officer,
+                "kind=social&name=Reintegrasi",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let track = app.db.tracks(id).await.expect("tracks")[0].id;
+        let cohort_body = format!(
+            r#"{{"name":"Angkatan API","capacity":"10","trainer_ids":[{}]}}"#,
+            trainer.user_id
+        );
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/tracks/{track}/cohorts"),
+                token,
+                &cohort_body,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let cohort: serde_json::Value = serde_json::from_str(&res.body).expect("json");
+        let cohort = cohort["id"].as_i64().expect("id");
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/tracks/{track}/cohorts"),
+                token,
+                r#"{"name":"X","capacity":"-1"}"#,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let res = app
+            .api_get(&format!("/api/v1/tracks/{track}/cohorts"), token)
+            .await;
+        assert!(res.body.contains("Angkatan API"));
+
+        let siti = returnee(&app, "Siti Aminah", "36.04.05", 200).await;
+        let old = returnee(&app, "Lama", "36.04.05", 365 * 10).await;
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/cohorts/{cohort}/enrolments"),
+                token,
+                &format!(r#"{{"person_ids":[{siti},{old}]}}"#),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.body.contains("eligibility-returned-too-long-ago"));
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/cohorts/{cohort}/enrolments"),
+                token,
+                &format!(r#"{{"person_ids":[{siti}]}}"#),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let enrolled: serde_json::Value = serde_json::from_str(&res.body).expect("json");
+        let e = enrolled["enrolment_ids"][0].as_i64().expect("id");
+
+        let res = app
+            .post(
+                &format!("/cohorts/{cohort}/sessions"),
+                &officer,
+                "held_on=2027-02-01&topic=Keluarga",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let session = app.db.sessions(cohort).await.expect("s")[0].id;
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/sessions/{session}/attendance"),
+                Some(&trainer.api_token),
+                &format!(r#"{{"marks":[{{"enrolment_id":{e},"present":true}}]}}"#),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/sessions/{session}/attendance"),
+                Some(&trainer.api_token),
+                r#"{"marks":[{"enrolment_id":999999,"present":true}]}"#,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let res = app
+            .api_get(&format!("/api/v1/cohorts/{cohort}"), token)
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        let detail: serde_json::Value = serde_json::from_str(&res.body).expect("json");
+        assert_eq!(detail["participants"][0]["full_name"], "Siti Aminah");
+        assert_eq!(
+            detail["participants"][0]["completion"]["attendance_percent"],
+            100
+        );
+        assert_eq!(detail["participants"][0]["completion"]["completed"], true);
+    }
+}
