@@ -3,11 +3,13 @@
 
 pub mod access;
 pub mod address;
+pub mod business;
 pub mod date;
 pub mod import;
 pub mod name;
 pub mod nik;
 pub mod person;
 pub mod phone;
+pub mod pipeline;
 pub mod region_names;
 pub mod regions;
