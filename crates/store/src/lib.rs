@@ -12,6 +12,7 @@ pub mod imports;
 pub mod merge;
 pub mod password;
 pub mod people;
+pub mod pipeline;
 pub mod regions;
 pub mod resolution;
 pub mod review;

@@ -58,6 +58,7 @@ pub const PERSON_TABLES: &[PersonTable] = &[
     moved("link_record", Some("source_record_id")),
     moved("remigration", Some("source_record_id")),
     moved("enrolment", None),
+    moved("business_owner", None),
     copied("person_phone", "phone"),
     copied("person_name_key", "key"),
 ];
