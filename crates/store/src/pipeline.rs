@@ -587,3 +587,13 @@ pub async fn test_enrol(db: &Db, cohort: i64, person: i64) -> Result<i64, DbErro
     tx.commit().await?;
     Ok(id)
 }
+
+impl Db {
+    pub async fn stage_change(&self, id: i64) -> Result<StageChangeRow, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(
+            "select s.id, s.enrolment_id, s.from_stage, s.to_stage, s.reason, s.changed_by, \
+             u.display_name as changed_by_name, s.changed_at, s.reverted_by_change_id \
+             from stage_change s join app_user u on u.id = s.changed_by where s.id = $1")
+            .bind(id).fetch_one(p).await)?)
+    }
+}

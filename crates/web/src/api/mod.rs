@@ -22,6 +22,7 @@ use crate::routes::{Access, guarded};
 
 mod imports;
 mod people;
+mod pipeline;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,6 +72,11 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::POST, "/api/v1/imports", Guarded(ImportLists), routes!(imports::upload)),
         r(Method::GET, "/api/v1/imports/{id}", Guarded(ImportLists), routes!(imports::get)),
         r(Method::POST, "/api/v1/imports/{id}/commit", Guarded(ImportLists), routes!(imports::commit)),
+        r(Method::GET, "/api/v1/enrolments/{id}/stages", Guarded(ViewProgrammes), routes!(pipeline::stages)),
+        r(Method::POST, "/api/v1/enrolments/{id}/stage", Guarded(MoveStages), routes!(pipeline::move_stage)),
+        r(Method::GET, "/api/v1/enrolments/{id}/business", Guarded(ViewProgrammes), routes!(pipeline::business)),
+        r(Method::POST, "/api/v1/enrolments/{id}/business", Guarded(ManageBusinesses), routes!(pipeline::save_business)),
+        r(Method::POST, "/api/v1/businesses/{id}/months", Guarded(ManageBusinesses), routes!(pipeline::add_month)),
     ]
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod home;
 pub mod imports;
 pub mod people;
+pub mod pipeline;
 pub mod regions;
 pub mod resolve;
 pub mod review;
