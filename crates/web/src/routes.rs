@@ -87,6 +87,7 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::POST, "/participants/{id}/stage", Guarded(MoveStages), post(pipeline::move_stage)),
         route(Method::POST, "/stage-changes/{id}/revert", Guarded(MoveStages), post(pipeline::revert)),
         route(Method::POST, "/participants/{id}/business", Guarded(ManageBusinesses), post(pipeline::save_business)),
+        route(Method::POST, "/participants/{id}/owners", Guarded(ManageBusinesses), post(pipeline::add_owner)),
         route(Method::POST, "/participants/{id}/months", Guarded(ManageBusinesses), post(pipeline::add_month)),
         route(Method::POST, "/participants/{id}/capital", Guarded(ManageBusinesses), post(pipeline::add_capital)),
         route(Method::POST, "/participants/{id}/visits", Guarded(ManageBusinesses), post(pipeline::add_visit)),

@@ -378,8 +378,24 @@ async fn a_business_with_kbli_months_and_capital_and_bad_money_refused() {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
+        // A co-owner: a person of the registry within scope, not one elsewhere.
+        let husband = person(&w.app.db, "Dedi Supriadi", "36.04.01").await;
+        let far = person(&w.app.db, "Asep", "36.02.01").await;
+        let owners = format!("{page}/owners");
+        let r = w
+            .app
+            .post(&owners, &w.officer, &format!("person_id={far}"))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        let r = w
+            .app
+            .post(&owners, &w.officer, &format!("person_id={husband}"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(w.app.db.business_owners(b.id).await.expect("o").len(), 1);
         let shown = w.app.get(&page, Some(&w.officer)).await;
         assert!(shown.body.contains("Rumah/Warung Makan"));
+        assert!(shown.body.contains("Dedi Supriadi"));
         assert!(shown.body.contains("Rp 1.500.000"), "the profit");
         assert!(shown.body.contains("BRI Unit Kramatwatu") && shown.body.contains("Rp 10.000.000"));
 

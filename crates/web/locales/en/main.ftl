@@ -645,3 +645,7 @@ pipeline-reached = Ever reached
 pipeline-board = Participants by stage
 pipeline-bad-cohort = The cohort number must be a number.
 pipeline-bad-region = Unknown region code (e.g. 36.04).
+business-add-owner = Add another owner
+biz-field-person_id = Person number (from the registry page)
+business-owner-hint = A co-owner, such as a husband or wife, registered in EMAS.
+owner-unknown = no such person within your region

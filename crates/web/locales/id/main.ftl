@@ -645,3 +645,7 @@ pipeline-reached = Pernah mencapai
 pipeline-board = Peserta per tahap
 pipeline-bad-cohort = Nomor angkatan harus angka.
 pipeline-bad-region = Kode wilayah tidak dikenal (contoh 36.04).
+business-add-owner = Tambah pemilik lain
+biz-field-person_id = Nomor orang (dari halaman Data PMI Purna)
+business-owner-hint = Pemilik bersama, misalnya suami atau istri, yang terdaftar di EMAS.
+owner-unknown = orang tidak ditemukan di wilayah Anda

@@ -218,10 +218,18 @@ struct ParticipantPage<'a> {
     sources: &'static [CapitalSource],
     repayments: &'static [Repayment],
     form_error: Option<String>,
+    /// The business form starts open: no business yet, a code just chosen, or an error.
+    open_form: bool,
+    /// The next stage, preselected among the moves.
+    next: Option<Stage>,
     today: String,
 }
 
 impl ParticipantPage<'_> {
+    fn is_next(&self, s: &Stage) -> bool {
+        self.next == Some(*s)
+    }
+
     fn stage_name(&self, s: &str) -> String {
         self.ctx.tk("stage", s)
     }
@@ -264,6 +272,7 @@ async fn participant_page(
         ),
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
+    let open_form = business.is_none() || typed.is_some();
     let form = typed.unwrap_or_else(|| business.as_ref().map(BusinessForm::of).unwrap_or_default());
     let kbli_title = business
         .as_ref()
@@ -296,6 +305,8 @@ async fn participant_page(
         sources: &CapitalSource::ALL,
         repayments: &Repayment::ALL,
         form_error: error.as_ref().map(|e| e.1.clone()),
+        open_form,
+        next: stage.rank().and_then(|r| Stage::ACTIVE.get(r + 1).copied()),
         today: today().to_string(),
     }
     .into_response();
@@ -817,4 +828,43 @@ fn board_error(ctx: &Ctx, p: BoardParams, key: &str) -> Result<Response, AppErro
     .into_response();
     *r.status_mut() = StatusCode::BAD_REQUEST;
     Ok(r)
+}
+
+#[derive(Deserialize)]
+pub struct OwnerForm {
+    #[serde(default)]
+    person_id: String,
+}
+
+/// Adds a co-owner of the business: a person of the registry within the caller's scope.
+pub async fn add_owner(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<OwnerForm>,
+) -> Result<Response, AppError> {
+    let e = visible_enrolment(&app, &ctx, id).await?;
+    let b = match business_or_400(&app, &ctx, id).await? {
+        Ok(b) => b,
+        Err(r) => return Ok(r),
+    };
+    let person = match f.person_id.trim().parse::<i64>() {
+        Ok(p) if p != e.person_id => crate::pages::people::visible_person(&app, &ctx, p)
+            .await
+            .ok()
+            .map(|_| p),
+        _ => None,
+    };
+    let Some(person) = person else {
+        let msg = Invalid::new("person_id", "owner-unknown").message(&ctx);
+        return participant_page(&app, &ctx, id, Some((StatusCode::BAD_REQUEST, msg)), None).await;
+    };
+    let now = emas_store::now();
+    let mut tx = app.db.begin().await?;
+    pipeline::add_business_owner(&mut tx, b.id, person, now).await?;
+    let mut entry = ctx.audit_entry("business.add_owner", "business", b.id);
+    entry.detail = format!("person {person}");
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(back(id, "business-h"))
 }
