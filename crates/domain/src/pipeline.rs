@@ -142,21 +142,58 @@ pub fn kind(from: Stage, to: Stage) -> Result<Move, Refusal> {
     }
 }
 
-/// The stages a role marks. Programme officers and admins mark any; a trainer marks the
+/// The kind of agency a partner-agency officer works for: it decides which stage they mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partner {
+    Bank,
+    /// Dinas Koperasi dan UMKM.
+    CooperativeOffice,
+    Other,
+}
+
+/// Who moves a participant: their role and, for a partner-agency officer, their agency's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub partner: Partner,
+}
+
+impl Actor {
+    pub fn new(role: Role, partner: Partner) -> Self {
+        Actor { role, partner }
+    }
+
+    /// Staff of the programme's own agencies (no partner distinction).
+    pub fn staff(role: Role) -> Self {
+        Actor {
+            role,
+            partner: Partner::Other,
+        }
+    }
+}
+
+impl From<Role> for Actor {
+    fn from(role: Role) -> Self {
+        Actor::staff(role)
+    }
+}
+
+/// The stages an actor marks. Programme officers and admins mark any; a trainer marks the
 /// assessment and the training; a mentor the business plan, mentoring, the registered business
 /// and operating; a partner agency's officer the registered business (cooperative/SME office)
-/// and financing (bank). Other roles move no one.
-pub fn marks(role: Role) -> &'static [Stage] {
-    match role {
-        Role::Admin | Role::ProgrammeOfficer => &Stage::ALL,
-        Role::Trainer => &[Stage::Assessed, Stage::Trained],
-        Role::Mentor => &[
+/// or financing (bank). Other roles, and officers of other partner agencies, move no one.
+pub fn marks(actor: Actor) -> &'static [Stage] {
+    match (actor.role, actor.partner) {
+        (Role::Admin | Role::ProgrammeOfficer, _) => &Stage::ALL,
+        (Role::Trainer, _) => &[Stage::Assessed, Stage::Trained],
+        (Role::Mentor, _) => &[
             Stage::BusinessPlan,
             Stage::Mentored,
             Stage::BusinessRegistered,
             Stage::Operating,
         ],
-        Role::PartnerOfficer => &[Stage::BusinessRegistered, Stage::Financed],
+        (Role::PartnerOfficer, Partner::CooperativeOffice) => &[Stage::BusinessRegistered],
+        (Role::PartnerOfficer, Partner::Bank) => &[Stage::Financed],
         _ => &[],
     }
 }
@@ -170,9 +207,16 @@ pub fn needs_reason(m: Move) -> bool {
 /// mark of its target stage; a move back takes back the mark of the stage left, so it is the
 /// left stage's role that may make it; leaving the pipeline (dropped out, departed again) and
 /// coming back into it are programme officers' and admins' decisions.
-pub fn check(role: Role, from: Stage, to: Stage, reason: &str) -> Result<Move, Refusal> {
+pub fn check(
+    actor: impl Into<Actor>,
+    from: Stage,
+    to: Stage,
+    reason: &str,
+) -> Result<Move, Refusal> {
+    let actor = actor.into();
+    let role = actor.role;
     let m = kind(from, to)?;
-    let marks = marks(role);
+    let marks = marks(actor);
     let allowed = match m {
         Move::Next | Move::Skip => marks.contains(&to),
         Move::Back if from.is_active() => marks.contains(&from),
@@ -191,11 +235,12 @@ pub fn check(role: Role, from: Stage, to: Stage, reason: &str) -> Result<Move, R
 
 /// The moves `role` may offer from `from`, each with whether it needs a reason (the form's
 /// choices).
-pub fn options(role: Role, from: Stage) -> Vec<(Stage, bool)> {
+pub fn options(actor: impl Into<Actor>, from: Stage) -> Vec<(Stage, bool)> {
+    let actor = actor.into();
     Stage::ALL
         .into_iter()
         .filter_map(|to| {
-            let m = check(role, from, to, "x").ok()?;
+            let m = check(actor, from, to, "x").ok()?;
             Some((to, needs_reason(m)))
         })
         .collect()
@@ -233,17 +278,29 @@ mod tests {
 
     #[test]
     fn partners_mentors_and_others() {
+        let bank = Actor::new(Role::PartnerOfficer, Partner::Bank);
+        let koperasi = Actor::new(Role::PartnerOfficer, Partner::CooperativeOffice);
+        assert_eq!(
+            check(bank, BusinessRegistered, Financed, ""),
+            Ok(Move::Next)
+        );
+        assert_eq!(
+            check(bank, Mentored, BusinessRegistered, ""),
+            Err(Refusal::Role)
+        );
+        assert_eq!(
+            check(koperasi, Mentored, BusinessRegistered, ""),
+            Ok(Move::Next)
+        );
+        assert_eq!(
+            check(koperasi, BusinessRegistered, Financed, ""),
+            Err(Refusal::Role)
+        );
+        assert_eq!(check(bank, Financed, Operating, ""), Err(Refusal::Role));
         assert_eq!(
             check(Role::PartnerOfficer, BusinessRegistered, Financed, ""),
-            Ok(Move::Next)
-        );
-        assert_eq!(
-            check(Role::PartnerOfficer, Mentored, BusinessRegistered, ""),
-            Ok(Move::Next)
-        );
-        assert_eq!(
-            check(Role::PartnerOfficer, Financed, Operating, ""),
-            Err(Refusal::Role)
+            Err(Refusal::Role),
+            "an NGO's or training centre's officer marks nothing"
         );
         assert_eq!(
             check(Role::Mentor, Trained, BusinessPlan, ""),

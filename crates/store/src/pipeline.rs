@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use emas_domain::access::{Role, Scope};
 use emas_domain::business::{CapitalSource, Repayment};
-use emas_domain::pipeline::{self, Refusal, Stage};
+use emas_domain::pipeline::{self, Actor, Refusal, Stage};
 use serde::Serialize;
 
 use crate::{Db, DbError, Tx, with_db, with_tx};
@@ -90,7 +90,16 @@ impl From<sqlx::Error> for MoveError {
 #[derive(Debug, Clone, Copy)]
 pub struct Mover {
     pub user_id: i64,
-    pub role: Role,
+    pub actor: Actor,
+}
+
+impl Mover {
+    pub fn staff(user_id: i64, role: Role) -> Self {
+        Mover {
+            user_id,
+            actor: Actor::staff(role),
+        }
+    }
 }
 
 async fn current_stage(tx: &mut Tx, enrolment: i64) -> Result<Stage, MoveError> {
@@ -142,7 +151,7 @@ pub async fn move_stage(
     if seen.is_some_and(|s| s != from) {
         return Err(MoveError::Stale);
     }
-    pipeline::check(by.role, from, to, reason)?;
+    pipeline::check(by.actor, from, to, reason)?;
     apply(tx, enrolment, from, to, reason, by, now).await
 }
 
@@ -171,7 +180,7 @@ pub async fn revert(
     if current_stage(tx, enrolment).await? != now_at {
         return Err(MoveError::Stale);
     }
-    pipeline::check(by.role, now_at, back_to, reason)?;
+    pipeline::check(by.actor, now_at, back_to, reason)?;
     let id = apply(tx, enrolment, now_at, back_to, reason, by, now).await?;
     let done = with_tx!(tx, c => sqlx::query(
         "update stage_change set reverted_by_change_id = $1 where id = $2 and reverted_by_change_id is null")

@@ -89,7 +89,7 @@ async fn world(db: &Db) -> World {
         )
         .await
         .expect("user");
-        users.push(Mover { user_id: id, role });
+        users.push(Mover::staff(id, role));
     }
     tx.commit().await.expect("commit");
     World {

@@ -523,3 +523,60 @@ async fn users_out_of_scope_find_no_participant() {
         assert_eq!(stage(&w, w.siti).await, "registered");
     }
 }
+
+#[tokio::test]
+async fn a_banks_officer_marks_financed_and_a_cooperative_offices_the_registered_business() {
+    use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+    for db in test_databases().await {
+        let w = world(db).await;
+        let mut partners = Vec::new();
+        for (code, kind) in [
+            ("bri-serang", AgencyKind::Bank),
+            ("diskop-serang", AgencyKind::CooperativeOffice),
+        ] {
+            let mut tx = w.app.db.begin().await.expect("begin");
+            let agency = create_agency(
+                &mut tx,
+                &NewAgency {
+                    code,
+                    name: code,
+                    kind,
+                    region_code: Some("36.04"),
+                },
+                now(),
+            )
+            .await
+            .expect("agency");
+            tx.commit().await.expect("commit");
+            let caller = w.app.caller(code, Role::PartnerOfficer, "36.04").await;
+            emas_store::with_db!(w.app.db, p => sqlx::query("update app_user set agency_id = $1 where id = $2")
+                .bind(agency).bind(caller.user_id).execute(p).await.map(|r| r.rows_affected()))
+            .expect("move the officer to the partner agency");
+            partners.push(caller);
+        }
+        let (bank, koperasi) = (&partners[0], &partners[1]);
+        let path = format!("/participants/{}/stage", w.siti);
+        let r = w
+            .app
+            .post(&path, &w.officer, "to=mentored&reason=sudah+didampingi")
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = w.app.post(&path, bank, "to=business_registered").await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "a bank does not register businesses"
+        );
+        let r = w.app.post(&path, koperasi, "to=business_registered").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = w.app.post(&path, koperasi, "to=financed").await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "a cooperative office does not finance"
+        );
+        let r = w.app.post(&path, bank, "to=financed").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(stage(&w, w.siti).await, "financed");
+    }
+}

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use emas_domain::business::check_rupiah;
 use emas_domain::pipeline::{self as rules, Stage};
 use emas_store::audit;
-use emas_store::pipeline::{self, BusinessRow, CapitalRow, MonthRow, Mover, StageChangeRow};
+use emas_store::pipeline::{self, BusinessRow, CapitalRow, MonthRow, StageChangeRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,7 +18,7 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::pages::people::clip;
 use crate::pages::pipeline::{
-    BusinessForm, Invalid, move_error, validate_business, validate_month, visible_enrolment,
+    BusinessForm, Invalid, move_error, mover, validate_business, validate_month, visible_enrolment,
 };
 
 /// A refusal: a stable key, the message in the caller's language, and the field it concerns.
@@ -101,13 +101,13 @@ pub struct MoveOption {
 
 async fn stages_out(app: &App, ctx: &Ctx, id: i64) -> Result<StagesOut, AppError> {
     let e = visible_enrolment(app, ctx, id).await?;
-    let user = ctx.require_user()?;
+    let by = mover(app, ctx).await?;
     let history = app.db.stage_history(id).await?;
     Ok(StagesOut {
         enrolment_id: e.id,
         person_id: e.person_id,
         cohort_id: e.cohort_id,
-        may_move_to: rules::options(user.role, e.stage())
+        may_move_to: rules::options(by.actor, e.stage())
             .into_iter()
             .map(|(s, r)| MoveOption {
                 stage: s.as_str().to_owned(),
@@ -160,7 +160,6 @@ pub async fn move_stage(
     Json(m): Json<MoveIn>,
 ) -> Result<Response, AppError> {
     let e = visible_enrolment(&app, &ctx, id).await?;
-    let user = ctx.require_user()?;
     let Some(to) = Stage::parse(&m.to) else {
         return Ok(problem(
             &ctx,
@@ -186,10 +185,7 @@ pub async fn move_stage(
     let reason = clip(&m.reason, 500);
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
-    let by = Mover {
-        user_id: user.id,
-        role: user.role,
-    };
+    let by = mover(&app, &ctx).await?;
     match pipeline::move_stage(&mut tx, id, seen, to, &reason, by, now).await {
         Ok(change) => {
             let mut entry = ctx.audit_entry("enrolment.move_stage", "enrolment", id);

@@ -15,7 +15,7 @@ use emas_domain::business::{
     CapitalSource, Kbli, MoneyError, Repayment, kbli, kbli_search, parse_month, parse_rupiah,
 };
 use emas_domain::date::parse_date;
-use emas_domain::pipeline::{self as rules, Refusal, Stage};
+use emas_domain::pipeline::{self as rules, Actor, Partner, Refusal, Stage};
 use emas_store::audit;
 use emas_store::pipeline::{
     self, BoardFilter, BusinessInput, BusinessRow, CapitalInput, CapitalRow, EnrolmentView, Funnel,
@@ -46,6 +46,26 @@ pub(crate) async fn visible_enrolment(
         return Err(AppError::NotFound);
     }
     Ok(e)
+}
+
+/// Who the caller is for the transition table: a partner-agency officer marks the stage of their
+/// agency's kind (a bank "financed", a cooperative/SME office "business registered").
+pub(crate) async fn mover(app: &App, ctx: &Ctx) -> Result<Mover, AppError> {
+    use emas_store::agencies::AgencyKind;
+    let user = ctx.require_user()?;
+    let partner = if user.role == emas_domain::access::Role::PartnerOfficer {
+        match app.db.agency(user.agency_id).await?.kind {
+            AgencyKind::Bank => Partner::Bank,
+            AgencyKind::CooperativeOffice => Partner::CooperativeOffice,
+            _ => Partner::Other,
+        }
+    } else {
+        Partner::Other
+    };
+    Ok(Mover {
+        user_id: user.id,
+        actor: Actor::new(user.role, partner),
+    })
 }
 
 /// A field that failed validation and the key of its message.
@@ -260,7 +280,7 @@ async fn participant_page(
     typed: Option<BusinessForm>,
 ) -> Result<Response, AppError> {
     let e = visible_enrolment(app, ctx, id).await?;
-    let user = ctx.require_user()?;
+    let by = mover(app, ctx).await?;
     let stage = e.stage();
     let history = app.db.stage_history(id).await?;
     let business = app.db.business_of(id).await?;
@@ -285,7 +305,7 @@ async fn participant_page(
     let may_move = ctx.may(Action::MoveStages);
     let mut r = ParticipantPage {
         options: if may_move {
-            rules::options(user.role, stage)
+            rules::options(by.actor, stage)
         } else {
             Vec::new()
         },
@@ -371,7 +391,6 @@ pub async fn move_stage(
     CsrfForm(f): CsrfForm<MoveForm>,
 ) -> Result<Response, AppError> {
     let e = visible_enrolment(&app, &ctx, id).await?;
-    let user = ctx.require_user()?;
     let Some(to) = Stage::parse(&f.to) else {
         let msg = ctx.t("stage-invalid");
         return participant_page(&app, &ctx, id, Some((StatusCode::BAD_REQUEST, msg)), None).await;
@@ -380,10 +399,7 @@ pub async fn move_stage(
     let reason = clip(&f.reason, 500);
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
-    let by = Mover {
-        user_id: user.id,
-        role: user.role,
-    };
+    let by = mover(&app, &ctx).await?;
     match pipeline::move_stage(&mut tx, id, seen, to, &reason, by, now).await {
         Ok(change) => {
             let mut entry = ctx.audit_entry("enrolment.move_stage", "enrolment", id);
@@ -418,14 +434,10 @@ pub async fn revert(
     let row = app.db.stage_change(change).await?;
     let id = row.enrolment_id;
     visible_enrolment(&app, &ctx, id).await?;
-    let user = ctx.require_user()?;
     let reason = clip(&f.reason, 500);
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
-    let by = Mover {
-        user_id: user.id,
-        role: user.role,
-    };
+    let by = mover(&app, &ctx).await?;
     match pipeline::revert(&mut tx, change, &reason, by, now).await {
         Ok(new) => {
             let mut entry = ctx.audit_entry("enrolment.revert_stage", "enrolment", id);
