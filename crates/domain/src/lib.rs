@@ -3,13 +3,15 @@
 
 pub mod access;
 pub mod address;
+pub mod business;
 pub mod date;
 pub mod import;
 pub mod name;
 pub mod nik;
 pub mod person;
 pub mod phone;
-pub mod referral;
+pub mod pipeline;
 pub mod programme;
+pub mod referral;
 pub mod region_names;
 pub mod regions;

@@ -60,6 +60,7 @@ pub const PERSON_TABLES: &[PersonTable] = &[
     moved("enrolment", None),
     moved("referral", None),
     moved("app_user", None),
+    moved("business_owner", None),
     copied("person_phone", "phone"),
     copied("person_name_key", "key"),
 ];

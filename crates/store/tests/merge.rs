@@ -153,7 +153,7 @@ async fn full_person(db: &Db, w: &World, name: &str, nik: Option<&str>, phone: &
         &[track],
     )
     .await;
-    insert(
+    let enrolment = insert(
         db,
         "insert into enrolment (cohort_id, person_id, track_id, stage_since, enrolled_at) \
          values ($2, $3, $4, $1, $1)",
@@ -174,6 +174,20 @@ async fn full_person(db: &Db, w: &World, name: &str, nik: Option<&str>, phone: &
          values ('peserta.{id}', 'P', 'x', 'participant', '36.04', $2, true, false, $1, $1, $3)"
     );
     insert(db, &sql, &[w.agency, id]).await;
+    // A business of the enrolment, which the person also co-owns by name.
+    let business = insert(
+        db,
+        "insert into business (enrolment_id, name, kbli_code, created_at, updated_at) \
+         values ($2, 'Warung', '56102', $1, $1)",
+        &[enrolment],
+    )
+    .await;
+    insert(
+        db,
+        "insert into business_owner (business_id, person_id, added_at) values ($2, $3, $1)",
+        &[business, id],
+    )
+    .await;
     id
 }
 
@@ -374,9 +388,9 @@ async fn a_merge_moves_every_registered_row_to_the_survivor_and_undo_restores_ex
         assert!(!preview.changed_since(), "{preview:?}");
         assert_eq!(
             preview.rows_back,
-            2 * 4 + 1 + 1 + 1 + 1 + 2,
+            2 * 4 + 1 + 1 + 1 + 1 + 2 + 1,
             "records with their rows, address, consent, enrolment, the record of their own fields, \
-             a referral and an account"
+             a referral, an account and a business owner"
         );
         assert_eq!(preview.fields_restored, vec!["nik"]);
 

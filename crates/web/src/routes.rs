@@ -11,8 +11,8 @@ use crate::App;
 use crate::auth::guard;
 use crate::authz::Action;
 use crate::pages::{
-    account, admin, home, imports, participants, people, programmes, referrals, regions, resolve,
-    review, signin,
+    account, admin, home, imports, participants, people, pipeline, programmes, referrals, regions,
+    resolve, review, signin,
 };
 
 /// Who may reach a route.
@@ -81,6 +81,17 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::GET, "/review/next", Guarded(ResolvePeople), get(review::next)),
         route(Method::GET, "/review/{id}", Guarded(ResolvePeople), get(review::show)),
         route(Method::POST, "/review/{id}/decide", Guarded(ResolvePeople), post(review::decide)),
+        // the pipeline and businesses
+        route(Method::GET, "/pipeline", Guarded(ViewProgrammes), get(pipeline::board)),
+        route(Method::GET, "/kbli", Guarded(ViewProgrammes), get(pipeline::kbli_page)),
+        route(Method::GET, "/participants/{id}", Guarded(ViewProgrammes), get(pipeline::show)),
+        route(Method::POST, "/participants/{id}/stage", Guarded(MoveStages), post(pipeline::move_stage)),
+        route(Method::POST, "/stage-changes/{id}/revert", Guarded(MoveStages), post(pipeline::revert)),
+        route(Method::POST, "/participants/{id}/business", Guarded(ManageBusinesses), post(pipeline::save_business)),
+        route(Method::POST, "/participants/{id}/owners", Guarded(ManageBusinesses), post(pipeline::add_owner)),
+        route(Method::POST, "/participants/{id}/months", Guarded(ManageBusinesses), post(pipeline::add_month)),
+        route(Method::POST, "/participants/{id}/capital", Guarded(ManageBusinesses), post(pipeline::add_capital)),
+        route(Method::POST, "/participants/{id}/visits", Guarded(ManageBusinesses), post(pipeline::add_visit)),
         route(Method::GET, "/admin/users", Guarded(ManageAccounts), get(admin::users)),
         route(Method::GET, "/admin/users/new", Guarded(ManageAccounts), get(admin::new_user_form)),
         route(Method::POST, "/admin/users", Guarded(ManageAccounts), post(admin::create_user)),

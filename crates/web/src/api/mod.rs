@@ -22,8 +22,9 @@ use crate::routes::{Access, guarded};
 
 mod imports;
 mod people;
-mod referrals;
+mod pipeline;
 mod programmes;
+mod referrals;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -85,6 +86,11 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::GET, "/api/v1/cohorts/{id}", Guarded(ViewProgrammes), routes!(programmes::cohort)),
         r(Method::POST, "/api/v1/cohorts/{id}/enrolments", Guarded(ManageProgrammes), routes!(programmes::enrol)),
         r(Method::POST, "/api/v1/sessions/{id}/attendance", Guarded(TakeAttendance), routes!(programmes::attendance)),
+        r(Method::GET, "/api/v1/enrolments/{id}/stages", Guarded(ViewProgrammes), routes!(pipeline::stages)),
+        r(Method::POST, "/api/v1/enrolments/{id}/stage", Guarded(MoveStages), routes!(pipeline::move_stage)),
+        r(Method::GET, "/api/v1/enrolments/{id}/business", Guarded(ViewProgrammes), routes!(pipeline::business)),
+        r(Method::POST, "/api/v1/enrolments/{id}/business", Guarded(ManageBusinesses), routes!(pipeline::save_business)),
+        r(Method::POST, "/api/v1/businesses/{id}/months", Guarded(ManageBusinesses), routes!(pipeline::add_month)),
     ]
 }
 
