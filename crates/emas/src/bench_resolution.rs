@@ -26,6 +26,11 @@ pub struct ResolutionArgs {
     /// Other synthetic people the registry holds before the lists arrive.
     #[arg(long, default_value_t = 0)]
     existing: usize,
+    /// The upper and lower thresholds to resolve with (default: the registry's defaults).
+    #[arg(long)]
+    upper: Option<f64>,
+    #[arg(long)]
+    lower: Option<f64>,
     /// Folder for the benchmark's databases (default: a temporary folder, removed afterwards).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -197,21 +202,26 @@ async fn decide_queue(
 }
 
 pub async fn run(args: ResolutionArgs) -> anyhow::Result<()> {
+    let truth = read_truth(&args.lists)?;
+    let sources: std::collections::HashSet<&str> =
+        truth.keys().map(|(source, _)| source.as_str()).collect();
     let mut lists: Vec<PathBuf> = std::fs::read_dir(&args.lists)
         .with_context(|| format!("cannot read {}", args.lists.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.extension().is_some_and(|e| e == "csv") && p.file_stem().is_some_and(|s| s != "truth")
+            p.extension().is_some_and(|e| e == "csv")
+                && p.file_stem()
+                    .and_then(|s| s.to_str())
+                    .is_some_and(|s| sources.contains(s))
         })
         .collect();
     lists.sort();
     if lists.is_empty() {
         bail!(
-            "{} holds no lists: run `emas generate` first",
+            "{} holds no lists named in its truth.csv: run `emas generate` first",
             args.lists.display()
         );
     }
-    let truth = read_truth(&args.lists)?;
     let (root, temporary) = match &args.data_dir {
         Some(d) => (d.clone(), false),
         None => (
@@ -232,15 +242,30 @@ async fn measure(
     truth: &HashMap<(String, String), String>,
     root: &Path,
 ) -> anyhow::Result<()> {
+    let d = emas_store::resolution::Thresholds::default();
+    let thresholds = emas_store::resolution::Thresholds::new(
+        args.lower.unwrap_or(d.lower),
+        args.upper.unwrap_or(d.upper),
+    )
+    .context("the thresholds must satisfy 0 < lower < upper < 1")?;
+    let open = |name: &'static str| {
+        let dir = root.join(name);
+        async move {
+            let db = Db::open_data_dir(&dir).await?;
+            db.load_reference_regions().await?;
+            let mut tx = db.begin().await?;
+            emas_store::resolution::set_thresholds(&mut tx, thresholds).await?;
+            tx.commit().await?;
+            anyhow::Ok(db)
+        }
+    };
     // The baseline: the same lists into an empty registry, in the same run.
-    let empty = Db::open_data_dir(&root.join("empty")).await?;
-    empty.load_reference_regions().await?;
+    let empty = open("empty").await?;
     eprintln!("Importing {} lists into an empty registry…", lists.len());
     let base = import_all(&empty, lists).await?;
     empty.close().await;
 
-    let db = Db::open_data_dir(&root.join("grown")).await?;
-    db.load_reference_regions().await?;
+    let db = open("grown").await?;
     if args.existing > 0 {
         eprintln!("Loading {} other people into the registry…", args.existing);
         crate::bench::load_people(&db, args.existing, 7, true).await?;
@@ -258,10 +283,12 @@ async fn measure(
     let after_review = quality(&db, truth).await?;
 
     println!(
-        "Person resolution on {} ({} rows of {} lists)",
+        "Person resolution on {} ({} rows of {} lists), thresholds {} / {}",
         args.lists.display(),
         grown.rows,
-        lists.len()
+        lists.len(),
+        thresholds.lower,
+        thresholds.upper
     );
     println!(
         "Import with linking: {:.0} rows/s into an empty registry; {:.0} rows/s into a registry of {} other people (ratio {:.2})",

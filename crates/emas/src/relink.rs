@@ -33,6 +33,10 @@ pub struct RegistryArgs {
     /// scoring with the kept one.
     #[arg(long, requires = "registry")]
     pub retrain: bool,
+    /// With --registry: the lower threshold to keep with --apply (below it a new row is a new
+    /// person without review; the upper one is --threshold).
+    #[arg(long, requires = "registry")]
+    pub lower: Option<f64>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -60,10 +64,10 @@ pub async fn run(args: &RegistryArgs, files: &emas_linkage::cli::LinkArgs) -> an
     let db = args.db.open().await?;
     let thresholds = db.thresholds().await?;
     let upper = files.threshold.unwrap_or(thresholds.upper);
-    let Some(new_thresholds) = Thresholds::new(thresholds.lower, upper) else {
+    let lower = args.lower.unwrap_or(thresholds.lower);
+    let Some(new_thresholds) = Thresholds::new(lower, upper) else {
         anyhow::bail!(
-            "--threshold must lie above the registry's lower threshold ({}) and below 1",
-            thresholds.lower
+            "the thresholds must satisfy 0 < lower ({lower}) < upper, --threshold ({upper}) < 1"
         );
     };
     let today = files
