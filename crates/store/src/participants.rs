@@ -95,12 +95,75 @@ impl Db {
     /// The sessions of the cohorts a participant is enrolled in, by date.
     pub async fn own_sessions(&self, person_id: i64) -> Result<Vec<OwnSession>, DbError> {
         Ok(with_db!(self, p => sqlx::query_as(
-            "select s.id, c.name as cohort, s.held_on, s.topic \
+            "select s.id, c.name as cohort, s.held_on, s.topic, a.present \
              from cohort_session s join cohort c on c.id = s.cohort_id \
              join enrolment e on e.cohort_id = c.id \
+             left join attendance a on a.session_id = s.id and a.enrolment_id = e.id \
              where e.person_id = $1 order by s.held_on, s.id")
             .bind(person_id).fetch_all(p).await)?)
     }
+
+    /// The mentoring notes of a participant's enrolments, newest first: what the participant
+    /// is told (topics, advice, next step), not the mentor's own notes of problems.
+    pub async fn own_mentoring_notes(&self, person_id: i64) -> Result<Vec<OwnVisit>, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(
+            "select v.id, v.visited_on, v.topics, v.advice, v.next_step \
+             from mentoring_visit v join enrolment e on e.id = v.enrolment_id \
+             where e.person_id = $1 order by v.visited_on desc, v.id desc")
+            .bind(person_id).fetch_all(p).await)?)
+    }
+
+    /// The businesses a participant holds: those of their enrolments and those they co-own.
+    pub async fn own_businesses(&self, person_id: i64) -> Result<Vec<OwnBusiness>, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(
+            "select b.id, b.name, b.kbli_code, b.place from business b \
+             where b.enrolment_id in (select id from enrolment where person_id = $1) \
+             or b.id in (select business_id from business_owner where person_id = $1) \
+             order by b.id")
+            .bind(person_id).fetch_all(p).await)?)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct OwnVisit {
+    pub id: i64,
+    pub visited_on: NaiveDate,
+    pub topics: String,
+    pub advice: String,
+    pub next_step: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct OwnBusiness {
+    pub id: i64,
+    pub name: String,
+    pub kbli_code: String,
+    pub place: String,
+}
+
+/// Records a month's figures of a business the person holds (through their enrolment or as a
+/// co-owner); `DbError::NotFound`, writing nothing, for any other business. Amounts are checked
+/// by the caller.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_own_month(
+    tx: &mut Tx,
+    person_id: i64,
+    business: i64,
+    month: &str,
+    revenue: i64,
+    costs: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let own: Option<(i64,)> = with_tx!(tx, c => sqlx::query_as(
+        "select b.id from business b where b.id = $1 and (\
+         b.enrolment_id in (select id from enrolment where person_id = $2) \
+         or b.id in (select business_id from business_owner where person_id = $2))")
+        .bind(business).bind(person_id).fetch_optional(c).await)?;
+    if own.is_none() {
+        return Err(DbError::NotFound);
+    }
+    crate::pipeline::record_month(tx, business, month, revenue, costs, by, now).await
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -124,6 +187,8 @@ pub struct OwnSession {
     pub cohort: String,
     pub held_on: NaiveDate,
     pub topic: String,
+    /// Whether they attended; `None` while no attendance was taken.
+    pub present: Option<bool>,
 }
 
 /// Opens a participant account for a person (or finds the one opened before): role

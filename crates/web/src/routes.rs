@@ -116,6 +116,7 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::GET, "/set-password/{token}", Public, get(participants::set_password_form)),
         route(Method::POST, "/set-password/{token}", Public, post(participants::set_password)),
         route(Method::GET, "/me", Guarded(OwnProgress), get(participants::me)),
+        route(Method::POST, "/me/business/{id}/months", Guarded(OwnProgress), post(participants::record_month)),
         // The programme: programmes, tracks, cohorts, sessions, enrolment, attendance.
         route(Method::GET, "/programmes", Guarded(ViewProgrammes), get(programmes::index)),
         route(Method::POST, "/programmes", Guarded(ManageProgrammes), post(programmes::create)),

@@ -836,3 +836,12 @@ business-add-owner = Add another owner
 biz-field-person_id = Person number (from the registry page)
 business-owner-hint = A co-owner, such as a husband or wife, registered in EMAS.
 owner-unknown = no such person within your region
+
+## The participant's own page: mentoring notes, attendance, businesses (prog-me)
+me-attendance-none = Not recorded yet
+me-mentoring = Mentoring notes
+me-no-mentoring = No mentoring visits yet.
+me-businesses = My business
+me-no-business = No business recorded yet.
+me-month-record = Record a month's revenue and costs
+me-month-hint = Write amounts in rupiah, e.g. 1500000 or 1.500.000. A month recorded before is corrected.

@@ -836,3 +836,12 @@ business-add-owner = Tambah pemilik lain
 biz-field-person_id = Nomor orang (dari halaman Data PMI Purna)
 business-owner-hint = Pemilik bersama, misalnya suami atau istri, yang terdaftar di EMAS.
 owner-unknown = orang tidak ditemukan di wilayah Anda
+
+## The participant's own page: mentoring notes, attendance, businesses (prog-me)
+me-attendance-none = Belum dicatat
+me-mentoring = Catatan pendampingan
+me-no-mentoring = Belum ada kunjungan pendampingan.
+me-businesses = Usaha saya
+me-no-business = Belum ada usaha yang tercatat.
+me-month-record = Catat pendapatan dan biaya sebulan
+me-month-hint = Tulis jumlah dalam rupiah, misalnya 1500000 atau 1.500.000. Bulan yang sudah dicatat akan diperbaiki.

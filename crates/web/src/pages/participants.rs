@@ -11,14 +11,19 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use emas_domain::access::{RegionCode, Scope};
-use emas_store::participants::{self, LinkError, LinkState, OwnEnrolment, OwnSession};
+use emas_domain::business::parse_rupiah;
+use emas_store::participants::{
+    self, LinkError, LinkState, OwnBusiness, OwnEnrolment, OwnSession, OwnVisit,
+};
 use emas_store::password::{MIN_PASSWORD_LEN, PasswordError, check_new_password};
+use emas_store::pipeline::MonthRow;
 use emas_store::referrals::Referral;
 use emas_store::users::User;
 use emas_store::{audit, sessions};
 use serde::Deserialize;
 
 use super::people::visible_person;
+use super::pipeline::{rupiah, validate_month};
 use super::referrals::today;
 use crate::App;
 use crate::auth::{Ctx, SESSION_COOKIE, set_cookie};
@@ -329,6 +334,22 @@ pub async fn set_password(
 
 // ---- the participant's own page ----
 
+/// A business the participant holds, with its monthly figures (newest first).
+pub struct OwnBusinessView {
+    business: OwnBusiness,
+    months: Vec<MonthRow>,
+}
+
+/// A month's figures refused, to show beside the field of that business's form.
+pub struct MonthRefusal {
+    business: i64,
+    field: &'static str,
+    message: String,
+    month: String,
+    revenue: String,
+    costs: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "me.html")]
 struct MePage<'a> {
@@ -336,30 +357,152 @@ struct MePage<'a> {
     enrolments: Vec<OwnEnrolment>,
     sessions: Vec<OwnSession>,
     referrals: Vec<Referral>,
+    visits: Vec<OwnVisit>,
+    businesses: Vec<OwnBusinessView>,
+    refusal: Option<MonthRefusal>,
     linked: bool,
     today: NaiveDate,
+    this_month: String,
+}
+
+impl MePage<'_> {
+    fn rupiah(&self, n: &i64) -> String {
+        rupiah(*n)
+    }
+
+    /// The refusal of `field` in the form of `business`, if that is what was refused.
+    fn refused(&self, business: &i64, field: &str) -> Option<&str> {
+        self.refusal
+            .as_ref()
+            .filter(|r| r.business == *business && r.field == field)
+            .map(|r| r.message.as_str())
+    }
+
+    /// What was typed into `field` of the form of `business` (after a refusal), else `default`.
+    fn typed<'b>(&'b self, business: &i64, field: &str, default: &'b str) -> &'b str {
+        match &self.refusal {
+            Some(r) if r.business == *business => match field {
+                "month" => &r.month,
+                "revenue" => &r.revenue,
+                _ => &r.costs,
+            },
+            _ => default,
+        }
+    }
+}
+
+async fn me_page(
+    app: &App,
+    ctx: &Ctx,
+    refusal: Option<MonthRefusal>,
+) -> Result<Response, AppError> {
+    let user = ctx.require_user()?;
+    // Only the person the account names: nothing here takes a person's id from the request.
+    let person = app.db.person_of_user(user.id).await?;
+    let today = today();
+    let mut page = MePage {
+        ctx,
+        enrolments: Vec::new(),
+        sessions: Vec::new(),
+        referrals: Vec::new(),
+        visits: Vec::new(),
+        businesses: Vec::new(),
+        linked: person.is_some(),
+        today,
+        this_month: today.format("%Y-%m").to_string(),
+        refusal: None,
+    };
+    if let Some(p) = person {
+        page.enrolments = app.db.own_enrolments(p).await?;
+        page.sessions = app.db.own_sessions(p).await?;
+        page.referrals = app.db.referrals_of_person(p, today).await?;
+        page.visits = app.db.own_mentoring_notes(p).await?;
+        for business in app.db.own_businesses(p).await? {
+            let months = app.db.business_months(business.id).await?;
+            page.businesses.push(OwnBusinessView { business, months });
+        }
+    }
+    let bad = refusal.is_some();
+    page.refusal = refusal;
+    let mut r = page.into_response();
+    if bad {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(r)
 }
 
 pub async fn me(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
-    let user = ctx.require_user()?;
-    // Only the person the account names: nothing here takes an id from the request.
-    let person = app.db.person_of_user(user.id).await?;
-    let today = today();
-    let (enrolments, sessions, referrals) = match person {
-        Some(p) => (
-            app.db.own_enrolments(p).await?,
-            app.db.own_sessions(p).await?,
-            app.db.referrals_of_person(p, today).await?,
-        ),
-        None => (Vec::new(), Vec::new(), Vec::new()),
-    };
-    Ok(MePage {
-        ctx: &ctx,
-        enrolments,
-        sessions,
-        referrals,
-        linked: person.is_some(),
-        today,
+    me_page(&app, &ctx, None).await
+}
+
+#[derive(Deserialize)]
+pub struct OwnMonthForm {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    revenue: String,
+    #[serde(default)]
+    costs: String,
+}
+
+/// The participant records a month's revenue and costs of their own business; any other
+/// business id is not found, and nothing is written.
+pub async fn record_month(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(business): Path<i64>,
+    CsrfForm(f): CsrfForm<OwnMonthForm>,
+) -> Result<Response, AppError> {
+    let user = ctx.require_user()?.clone();
+    let person = app
+        .db
+        .person_of_user(user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !app
+        .db
+        .own_businesses(person)
+        .await?
+        .iter()
+        .any(|b| b.id == business)
+    {
+        return Err(AppError::NotFound);
     }
-    .into_response())
+    let (month, revenue, costs) =
+        match validate_month(&f.month, parse_rupiah(&f.revenue), parse_rupiah(&f.costs)) {
+            Ok(v) => v,
+            Err(bad) => {
+                let clip = |s: &str| s.chars().take(40).collect::<String>();
+                let refusal = MonthRefusal {
+                    business,
+                    field: bad.field,
+                    message: bad.message(&ctx),
+                    month: clip(&f.month),
+                    revenue: clip(&f.revenue),
+                    costs: clip(&f.costs),
+                };
+                return me_page(&app, &ctx, Some(refusal)).await;
+            }
+        };
+    let now = emas_store::now();
+    let mut tx = app.db.begin().await?;
+    // The ownership is checked again inside the transaction that writes.
+    participants::record_own_month(
+        &mut tx, person, business, &month, revenue, costs, user.id, now,
+    )
+    .await?;
+    let mut entry = ctx.audit_entry("business.record_month", "business", business);
+    entry.detail = month;
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(
+            LOCATION,
+            format!("/me#biz-{business}")
+                .parse::<axum::http::HeaderValue>()
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        )],
+    )
+        .into_response())
 }
