@@ -56,7 +56,7 @@ enum Command {
     /// Generate synthetic agency lists of Banten returnees with known truth (benchmarks, demos).
     Generate(emas_synth::cli::GenerateArgs),
     /// Link people across lists: find which rows are the same person (see docs/linkage.md).
-    Link(LinkCommand),
+    Link(Box<LinkCommand>),
     /// Measure: `emas bench search --people 1000000` (a fresh SQLite database of synthetic people).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
