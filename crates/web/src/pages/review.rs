@@ -215,8 +215,10 @@ impl PairPage<'_> {
             .collect()
     }
 
+    /// The probability the waterfall sums to: scored now, with the registry's current counts
+    /// (the queue lists the one scored at import).
     fn percent(&self) -> String {
-        format!("{:.1}", self.pair.summary.probability * 100.0)
+        format!("{:.1}", self.pair.explanation.probability * 100.0)
     }
 }
 
