@@ -315,15 +315,7 @@ pub async fn resolve(
             .collect(),
         today,
     );
-    let mut wanted: BTreeSet<(&'static str, String)> = BTreeSet::new();
-    for d in [&existing, &batch] {
-        for r in &d.recs {
-            for (c, v) in term_values(d, r) {
-                wanted.insert((c.name(), v.to_owned()));
-            }
-        }
-    }
-    let frequencies = frequencies(db, &wanted).await?;
+    let frequencies = frequencies(db, &[&existing, &batch]).await?;
 
     let first = fetched.len();
     let mut index = Index::build_with_frequencies(
@@ -425,13 +417,7 @@ pub async fn explain(
     };
     let pair = [parse(new), parse(existing)];
     let d = dataset(pair.iter(), crate::now().date_naive());
-    let mut wanted = BTreeSet::new();
-    for r in &d.recs {
-        for (c, v) in term_values(&d, r) {
-            wanted.insert((c.name(), v.to_owned()));
-        }
-    }
-    let f = frequencies(db, &wanted).await?;
+    let f = frequencies(db, &[&d]).await?;
     let scorer = emas_linkage::model::Scorer::with_frequencies(&model, &d, Some(&f));
     Ok(emas_linkage::explain::explain(&d, &scorer, 0, 1))
 }
@@ -502,10 +488,17 @@ async fn candidates(
 /// frequencies of a batch never scans the table.
 const TOTAL: &str = "";
 
-async fn frequencies(
-    db: &Db,
-    wanted: &BTreeSet<(&'static str, String)>,
-) -> Result<Frequencies, DbError> {
+/// The registry's counts of the values the records of `datasets` hold.
+async fn frequencies(db: &Db, datasets: &[&Dataset]) -> Result<Frequencies, DbError> {
+    let mut wanted: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    for d in datasets {
+        for r in &d.recs {
+            for (c, v) in term_values(d, r) {
+                wanted.insert((c.name(), v.to_owned()));
+            }
+        }
+    }
+    let wanted = &wanted;
     let mut f = Frequencies::default();
     let comparisons: BTreeSet<&'static str> = wanted.iter().map(|(c, _)| *c).collect();
     for name in comparisons {
@@ -671,8 +664,7 @@ pub async fn keep_own(
             q.fetch_all(c).await
         })?;
         if !old.is_empty() {
-            let values: Vec<LinkValues> = old.iter().map(|(j,)| values_from_json(j)).collect();
-            count_values(tx, &dataset(values.iter(), today), -1).await?;
+            uncount(tx, &old, today).await?;
             let sql = sql.replacen("select input from", "delete from", 1);
             with_tx!(tx, c => {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
@@ -702,9 +694,13 @@ pub async fn forget_batch(tx: &mut Tx, batch_id: i64, today: NaiveDate) -> Resul
         "select lr.input from link_record lr join source_record sr on sr.id = lr.source_record_id \
          where sr.batch_id = $1")
         .bind(batch_id).fetch_all(c).await)?;
+    uncount(tx, &inputs, today).await
+}
+
+/// Takes the values of stored engine inputs (as JSON) out of the counts.
+async fn uncount(tx: &mut Tx, inputs: &[(String,)], today: NaiveDate) -> Result<(), DbError> {
     let values: Vec<LinkValues> = inputs.iter().map(|(j,)| values_from_json(j)).collect();
-    let d = dataset(values.iter(), today);
-    count_values(tx, &d, -1).await
+    count_values(tx, &dataset(values.iter(), today), -1).await
 }
 
 /// Forgets the link records of their own fields of the people `people_sql` selects (its one
@@ -723,8 +719,7 @@ pub async fn forget_own(
     if inputs.is_empty() {
         return Ok(());
     }
-    let values: Vec<LinkValues> = inputs.iter().map(|(j,)| values_from_json(j)).collect();
-    count_values(tx, &dataset(values.iter(), today), -1).await?;
+    uncount(tx, &inputs, today).await?;
     let delete = format!(
         "delete from link_record where source_record_id is null and person_id in ({people_sql})"
     );
