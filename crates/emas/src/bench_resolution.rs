@@ -114,28 +114,77 @@ fn pairs(n: usize) -> f64 {
     (n * n.saturating_sub(1) / 2) as f64
 }
 
-async fn quality(db: &Db, truth: &HashMap<(String, String), String>) -> anyhow::Result<Quality> {
+/// Pairwise quality of a clustering: each record's predicted cluster and its true person.
+fn pairwise<'a>(items: impl Iterator<Item = (i64, &'a str)>) -> Quality {
     let mut predicted: HashMap<i64, usize> = HashMap::new();
     let mut actual: HashMap<&str, usize> = HashMap::new();
     let mut both: HashMap<(i64, &str), usize> = HashMap::new();
-    for (source, record, person) in db.source_links().await? {
-        let Some(t) = truth.get(&(source, record)) else {
-            continue;
-        };
-        *predicted.entry(person).or_insert(0) += 1;
-        *actual.entry(t.as_str()).or_insert(0) += 1;
-        *both.entry((person, t.as_str())).or_insert(0) += 1;
+    for (cluster, person) in items {
+        *predicted.entry(cluster).or_insert(0) += 1;
+        *actual.entry(person).or_insert(0) += 1;
+        *both.entry((cluster, person)).or_insert(0) += 1;
     }
     let tp: f64 = both.values().map(|&n| pairs(n)).sum();
     let p: f64 = predicted.values().map(|&n| pairs(n)).sum();
     let t: f64 = actual.values().map(|&n| pairs(n)).sum();
-    Ok(Quality {
+    Quality {
         precision: if p > 0.0 { tp / p } else { 1.0 },
         recall: if t > 0.0 { tp / t } else { 1.0 },
-    })
+    }
 }
 
-fn read_truth(dir: &Path) -> anyhow::Result<HashMap<(String, String), String>> {
+type Truth = HashMap<(String, String), String>;
+
+/// The registry's people against the truth.
+async fn quality(db: &Db, truth: &Truth) -> anyhow::Result<Quality> {
+    let links = db.source_links().await?;
+    Ok(pairwise(links.iter().filter_map(
+        |(_, source, record, person)| {
+            let t = truth.get(&(source.clone(), record.clone()))?;
+            Some((*person, t.as_str()))
+        },
+    )))
+}
+
+/// `emas link --registry` without applying: the engine's clusters of the whole registry
+/// against the truth, and the effect of the queue's decisions used as labels.
+async fn rerun_quality(
+    db: &Db,
+    truth: &Truth,
+    upper: f64,
+    with_labels: bool,
+) -> anyhow::Result<(Quality, Option<emas_linkage::engine::LabelEffect>)> {
+    let settings = emas_linkage::engine::Settings {
+        threshold: upper,
+        today: emas_store::now().date_naive(),
+        ..Default::default()
+    };
+    let model = db.link_model().await?;
+    let Some(rerun) =
+        crate::relink::rerun(db, &settings, Some(&model), with_labels, &|_| {}).await?
+    else {
+        bail!("the registry holds no link records");
+    };
+    let names: HashMap<i64, (String, String)> = db
+        .source_links()
+        .await?
+        .into_iter()
+        .map(|(id, source, record, _)| (id, (source, record)))
+        .collect();
+    let q = pairwise(
+        rerun
+            .records
+            .iter()
+            .zip(&rerun.outcome.cluster)
+            .filter_map(|(r, &c)| {
+                let t = truth.get(names.get(&r.source_record?)?)?;
+                Some((i64::from(c), t.as_str()))
+            }),
+    );
+    Ok((q, rerun.outcome.stats.labels))
+}
+
+fn read_truth(dir: &Path) -> anyhow::Result<Truth> {
     let path = dir.join("truth.csv");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -150,10 +199,7 @@ fn read_truth(dir: &Path) -> anyhow::Result<HashMap<(String, String), String>> {
 }
 
 /// A registrar works through the whole queue; their decisions are the truth.
-async fn decide_queue(
-    db: &Db,
-    truth: &HashMap<(String, String), String>,
-) -> anyhow::Result<(usize, usize)> {
+async fn decide_queue(db: &Db, truth: &Truth) -> anyhow::Result<(usize, usize)> {
     let scope = emas_domain::access::Scope::National;
     let (mut same, mut different) = (0, 0);
     loop {
@@ -239,7 +285,7 @@ pub async fn run(args: ResolutionArgs) -> anyhow::Result<()> {
 async fn measure(
     args: &ResolutionArgs,
     lists: &[PathBuf],
-    truth: &HashMap<(String, String), String>,
+    truth: &Truth,
     root: &Path,
 ) -> anyhow::Result<()> {
     let d = emas_store::resolution::Thresholds::default();
@@ -281,6 +327,9 @@ async fn measure(
     let (same, different) = decide_queue(&db, truth).await?;
     let review_seconds = started.elapsed().as_secs_f64();
     let after_review = quality(&db, truth).await?;
+    eprintln!("Resolving the whole registry again, without and with the decisions as labels…");
+    let (rerun_plain, _) = rerun_quality(&db, truth, thresholds.upper, false).await?;
+    let (rerun_labelled, effect) = rerun_quality(&db, truth, thresholds.upper, true).await?;
 
     println!(
         "Person resolution on {} ({} rows of {} lists), thresholds {} / {}",
@@ -306,12 +355,23 @@ async fn measure(
     for (label, q) in [
         ("after import", &after_import),
         ("after the review queue", &after_review),
+        ("resolved again (link --registry), no labels", &rerun_plain),
+        (
+            "resolved again with the decisions as labels",
+            &rerun_labelled,
+        ),
     ] {
         println!(
             "Registry {label}: precision {:.4}, recall {:.4}, F1 {:.4}",
             q.precision,
             q.recall,
             q.f1()
+        );
+    }
+    if let Some(e) = effect {
+        println!(
+            "Labels: {} decisions used; the model agreed with {} before calibration and {} after.",
+            e.labels, e.agreeing_before, e.agreeing_after
         );
     }
     db.close().await;

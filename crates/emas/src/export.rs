@@ -99,7 +99,7 @@ async fn links(args: ExportArgs) -> anyhow::Result<()> {
         .source_links()
         .await?
         .into_iter()
-        .map(|(source, record, person)| vec![source, record, person.to_string()])
+        .map(|(_, source, record, person)| vec![source, record, person.to_string()])
         .collect();
     write(
         &db,

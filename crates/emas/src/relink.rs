@@ -54,10 +54,10 @@ enum Change {
     },
 }
 
-struct Record {
-    link_record: i64,
-    person: i64,
-    source_record: Option<i64>,
+pub struct Record {
+    pub link_record: i64,
+    pub person: i64,
+    pub source_record: Option<i64>,
 }
 
 pub async fn run(args: &RegistryArgs, files: &emas_linkage::cli::LinkArgs) -> anyhow::Result<()> {
@@ -75,28 +75,6 @@ pub async fn run(args: &RegistryArgs, files: &emas_linkage::cli::LinkArgs) -> an
         .unwrap_or_else(|| emas_store::now().date_naive());
 
     eprintln!("Reading the registry's link records…");
-    let (records, dataset) = load(&db, today).await?;
-    if records.is_empty() {
-        eprintln!("The registry holds no records to resolve.");
-        return Ok(());
-    }
-    let index_of: HashMap<i64, u32> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.link_record, i as u32))
-        .collect();
-    let labels: Vec<Label> = db
-        .review_labels()
-        .await?
-        .into_iter()
-        .filter_map(|(a, b, same)| {
-            Some(Label {
-                a: *index_of.get(&a)?,
-                b: *index_of.get(&b)?,
-                same,
-            })
-        })
-        .collect();
     let kept_model = db.link_model().await?;
     let settings = Settings {
         threshold: upper,
@@ -105,26 +83,18 @@ pub async fn run(args: &RegistryArgs, files: &emas_linkage::cli::LinkArgs) -> an
         u_sample: files.u_sample,
         ..Settings::default()
     };
-    eprintln!(
-        "Resolving {} records of the registry ({} decisions of the review queue as labels)…",
-        records.len(),
-        labels.len()
-    );
     let quiet = files.quiet;
     let progress = move |stage: &str| {
         if !quiet {
             eprintln!("  {stage}");
         }
     };
-    let outcome = emas_linkage::run(
-        &dataset,
-        &Field::ALL,
-        &settings,
-        (!args.retrain).then_some(&kept_model),
-        &labels,
-        false,
-        &progress,
-    );
+    let model = (!args.retrain).then_some(&kept_model);
+    let Some(Rerun { records, outcome }) = rerun(&db, &settings, model, true, &progress).await?
+    else {
+        eprintln!("The registry holds no records to resolve.");
+        return Ok(());
+    };
     let changes = plan(&records, &outcome.cluster);
     let people_now: BTreeSet<i64> = records.iter().map(|r| r.person).collect();
     let merges = changes
@@ -154,6 +124,63 @@ pub async fn run(args: &RegistryArgs, files: &emas_linkage::cli::LinkArgs) -> an
         return Ok(());
     }
     apply(&db, &changes, &outcome.model, new_thresholds, args.retrain).await
+}
+
+/// The registry's link records and the engine's clustering of them.
+pub struct Rerun {
+    pub records: Vec<Record>,
+    pub outcome: emas_linkage::engine::Outcome,
+}
+
+/// Clusters every link record of the registry anew, with the given model (or one trained by
+/// EM when `None`), and with the review queue's decisions as labels when `with_labels`.
+/// `None` when the registry holds no records.
+pub async fn rerun(
+    db: &Db,
+    settings: &Settings,
+    model: Option<&emas_linkage::Model>,
+    with_labels: bool,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<Option<Rerun>> {
+    let (records, dataset) = load(db, settings.today).await?;
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let index_of: HashMap<i64, u32> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.link_record, i as u32))
+        .collect();
+    let labels: Vec<Label> = if with_labels {
+        db.review_labels()
+            .await?
+            .into_iter()
+            .filter_map(|(a, b, same)| {
+                Some(Label {
+                    a: *index_of.get(&a)?,
+                    b: *index_of.get(&b)?,
+                    same,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    progress(&format!(
+        "Resolving {} records of the registry ({} decisions of the review queue as labels)…",
+        records.len(),
+        labels.len()
+    ));
+    let outcome = emas_linkage::run(
+        &dataset,
+        &Field::ALL,
+        settings,
+        model,
+        &labels,
+        false,
+        progress,
+    );
+    Ok(Some(Rerun { records, outcome }))
 }
 
 async fn load(db: &Db, today: chrono::NaiveDate) -> anyhow::Result<(Vec<Record>, Dataset)> {

@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::block::{Blocks, Rule};
+use crate::calibrate::{FactorHistogram, MAX_RISE};
 use crate::compare::{compare, dates_conflict, niks_conflict};
 use crate::engine::weight_of;
 use crate::explain::{Explanation, explain};
@@ -42,6 +43,9 @@ pub struct BatchResult {
     /// New records left out of a match because it would contradict NIKs or birth dates, or
     /// bridge two existing people.
     pub flagged: Vec<Candidate>,
+    /// The prior (log2 odds) the batch was scored with: the model's, or the batch's own when
+    /// the index calibrates.
+    pub prior: f64,
 }
 
 pub struct Index {
@@ -58,6 +62,7 @@ pub struct Index {
     next_cluster: u32,
     today: NaiveDate,
     floor: f64,
+    calibrate: bool,
 }
 
 fn is_witness(r: &Rec) -> bool {
@@ -134,7 +139,16 @@ impl Index {
             next_cluster,
             today,
             floor,
+            calibrate: false,
         }
+    }
+
+    /// Scores each batch with a prior estimated on the batch's own candidate pairs (see
+    /// [`crate::calibrate`]) instead of the model's: for linking against a registry larger
+    /// than the data the model was trained on.
+    pub fn calibrating(mut self) -> Index {
+        self.calibrate = true;
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -220,26 +234,57 @@ impl Index {
             }
         }
         let floor = weight_of(self.floor);
+        // Calibrating can raise the prior by MAX_RISE at most: pairs that far below the floor
+        // are kept until the prior is known.
+        let keep_from = if self.calibrate {
+            floor - MAX_RISE
+        } else {
+            floor
+        };
         let active = self.scorer.active().to_vec();
-        let mut candidates: Vec<Candidate> = (first..n)
+        let prior = self.scorer.prior;
+        let (mut candidates, factors) = (first..n)
             .into_par_iter()
-            .flat_map_iter(|i| {
-                let a = &self.data.recs[i];
-                self.candidates_of(i)
-                    .into_iter()
-                    .filter_map(|j| {
+            .fold(
+                || (Vec::new(), FactorHistogram::default()),
+                |(mut kept, mut factors), i| {
+                    let a = &self.data.recs[i];
+                    for j in self.candidates_of(i) {
                         let b = &self.data.recs[j as usize];
                         let w = self.scorer.weight(compare(&self.data, a, b, &active), a);
-                        (w >= floor).then_some(Candidate {
-                            record: i as u32,
-                            other: j,
-                            weight: w,
-                            probability: probability(w),
-                        })
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+                        if self.calibrate {
+                            factors.add(w - prior);
+                        }
+                        if w >= keep_from {
+                            kept.push(Candidate {
+                                record: i as u32,
+                                other: j,
+                                weight: w,
+                                probability: probability(w),
+                            });
+                        }
+                    }
+                    (kept, factors)
+                },
+            )
+            .reduce(
+                || (Vec::new(), FactorHistogram::default()),
+                |(mut a, fa), (b, fb)| {
+                    a.extend(b);
+                    (a, fa.merge(fb))
+                },
+            );
+        if self.calibrate {
+            let trained = weight_of(self.model.lambda);
+            let calibrated = factors.calibrated_prior(trained);
+            self.scorer.prior = calibrated;
+            let shift = calibrated - prior;
+            candidates.retain_mut(|c| {
+                c.weight += shift;
+                c.probability = probability(c.weight);
+                c.weight >= floor
+            });
+        }
         candidates.sort_by(|x, y| {
             y.weight
                 .total_cmp(&x.weight)
@@ -339,6 +384,7 @@ impl Index {
             cluster,
             candidates,
             flagged,
+            prior: self.scorer.prior,
         }
     }
 }

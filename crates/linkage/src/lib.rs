@@ -8,6 +8,7 @@
 //! [`config`].
 
 pub mod block;
+pub mod calibrate;
 pub mod cli;
 pub mod cluster;
 pub mod compare;

@@ -218,11 +218,13 @@ proptest! {
 
     /// What a registry does: it keeps each record's blocking keys and the counts of its values,
     /// and links a batch against only the records that share a key with it (and the rest of
-    /// their people). That must score exactly as linking against everything.
+    /// their people). That must score exactly as linking against everything, with the model's
+    /// prior or with the batch's own (calibrated on the same candidate pairs).
     #[test]
     fn linking_against_fetched_candidates_equals_linking_against_all(
         ps in people(),
         batch_size in 1usize..6,
+        calibrate: bool,
     ) {
         use emas_linkage::Index;
         use emas_linkage::model::{Frequencies, term_values};
@@ -235,7 +237,8 @@ proptest! {
         let outcome = run(&existing, FIELDS, &settings(), None, &[], false, &|_| {});
         let model = outcome.model;
 
-        let mut whole = Index::build(existing.clone(), outcome.cluster.clone(), model.clone(), today(), 0.01);
+        let calibrated = |ix: Index| if calibrate { ix.calibrating() } else { ix };
+        let mut whole = calibrated(Index::build(existing.clone(), outcome.cluster.clone(), model.clone(), today(), 0.01));
         let all = whole.link(batch.clone());
 
         // The registry's side: keys and value counts of the existing records.
@@ -257,8 +260,9 @@ proptest! {
         let mut mini = Dataset::default();
         mini.extend(fetched.iter().map(|&i| old[i].clone()).collect(), today());
         let mini_cluster: Vec<u32> = fetched.iter().map(|&i| outcome.cluster[i]).collect();
-        let mut part = Index::build_with_frequencies(mini, mini_cluster, model, today(), 0.01, Some(&frequencies));
+        let mut part = calibrated(Index::build_with_frequencies(mini, mini_cluster, model, today(), 0.01, Some(&frequencies)));
         let some = part.link(batch);
+        prop_assert_eq!(all.prior.to_bits(), some.prior.to_bits());
 
         // The same pairs with the same weights, and the same people for the batch.
         let name = |ix: &Index, i: u32| {

@@ -123,6 +123,8 @@ pub struct Plan {
     pub doubts: Vec<PlannedDoubt>,
     pub counts: Counts,
     pub model: emas_linkage::Model,
+    /// The prior (log2 odds) the batch was scored with, calibrated on its candidate pairs.
+    pub prior: f64,
 }
 
 pub fn file_sha256(bytes: &[u8]) -> String {
@@ -295,6 +297,7 @@ pub async fn plan(
         doubts,
         counts,
         model: resolution.model,
+        prior: resolution.prior,
     })
 }
 
@@ -329,11 +332,11 @@ impl Db {
         Ok(with_db!(self, p => sqlx::query_as(BATCH_SELECT_RECENT).bind(limit).fetch_all(p).await)?)
     }
 
-    /// Every source record as (source name, record id, person): what resolution decided, for
-    /// checking against a known truth.
-    pub async fn source_links(&self) -> Result<Vec<(String, String, i64)>, DbError> {
+    /// Every source record as (its id, source name, record id, person): what resolution
+    /// decided, for checking against a known truth.
+    pub async fn source_links(&self) -> Result<Vec<(i64, String, String, i64)>, DbError> {
         Ok(with_db!(self, p => sqlx::query_as(
-            "select s.name, sr.record_id, sr.person_id from source_record sr \
+            "select sr.id, s.name, sr.record_id, sr.person_id from source_record sr \
              join source s on s.id = sr.source_id where sr.person_id is not null order by s.name, sr.id")
             .fetch_all(p).await)?)
     }
@@ -653,10 +656,10 @@ pub async fn commit(
     let c = &plan.counts;
     let updated = with_tx!(tx, conn => sqlx::query(
         "update import_batch set status = 'committed', file_bytes = null, rows_total = $1, rows_new = $2, \
-         rows_matched = $3, rows_already = $4, rows_error = $5, committed_at = $6, rows_review = $8 \
-         where id = $7 and status = 'staged'")
+         rows_matched = $3, rows_already = $4, rows_error = $5, committed_at = $6, rows_review = $8, \
+         link_prior = $9 where id = $7 and status = 'staged'")
         .bind(c.total as i64).bind(c.new as i64).bind(c.matched as i64).bind(c.already as i64)
-        .bind(c.error as i64).bind(now).bind(batch_id).bind(c.review as i64)
+        .bind(c.error as i64).bind(now).bind(batch_id).bind(c.review as i64).bind(plan.prior)
         .execute(conn).await.map(|r| r.rows_affected()))?;
     if updated == 0 {
         // Committed or cancelled meanwhile (another tab, another registrar): write nothing.

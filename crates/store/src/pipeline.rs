@@ -52,6 +52,19 @@ const ENROLMENT_SELECT: &str = "select e.id, e.person_id, p.full_name, p.region_
     from enrolment e join person p on p.id = e.person_id join cohort c on c.id = e.cohort_id \
     join track t on t.id = e.track_id join programme pr on pr.id = t.programme_id";
 
+/// A participant the registry found departed again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct DepartedParticipant {
+    /// The enrolment.
+    pub id: i64,
+    pub full_name: String,
+    pub programme_name: String,
+    pub cohort_name: String,
+    pub stage: String,
+    pub departure_date: NaiveDate,
+    pub source_name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct StageChangeRow {
     pub id: i64,
@@ -197,11 +210,19 @@ pub enum BoardFilter {
     Cohort(i64),
     /// People living in the region, or enrolled in a programme serving a region within it.
     Region(String),
+    /// Residents of the region (`""` for all) enrolled within `[from, to)`: the dashboard's
+    /// participants of a period.
+    Enrolled {
+        region: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
 }
 
 enum Param {
     Text(String),
     Int(i64),
+    Time(DateTime<Utc>),
 }
 
 fn within(sql: &mut String, params: &mut Vec<Param>, code: &str) {
@@ -227,6 +248,25 @@ fn board_where(filter: &BoardFilter, scope: &Scope) -> (String, Vec<Param>) {
             sql.push_str(&format!(" and e.cohort_id = ${}", params.len()));
         }
         BoardFilter::Region(code) => within(&mut sql, &mut params, code),
+        BoardFilter::Enrolled { region, from, to } => {
+            params.push(Param::Text(region.clone()));
+            // An empty region is the whole country: every code sorts below '~'.
+            params.push(Param::Text(if region.is_empty() {
+                "~".to_owned()
+            } else {
+                format!("{region}/")
+            }));
+            params.push(Param::Time(*from));
+            params.push(Param::Time(*to));
+            let n = params.len();
+            sql.push_str(&format!(
+                " and p.region_code >= ${} and p.region_code < ${} \
+                 and e.enrolled_at >= ${} and e.enrolled_at < ${n}",
+                n - 3,
+                n - 2,
+                n - 1
+            ));
+        }
     }
     (sql, params)
 }
@@ -238,6 +278,7 @@ macro_rules! bind_params {
             q = match p {
                 Param::Text(s) => q.bind(s.as_str()),
                 Param::Int(i) => q.bind(*i),
+                Param::Time(t) => q.bind(*t),
             };
         }
         q
@@ -375,6 +416,35 @@ impl Db {
     ) -> Result<Vec<EnrolmentView>, DbError> {
         let (cond, params) = board_where(filter, scope);
         let sql = format!("{ENROLMENT_SELECT}{cond} order by p.full_name, e.id limit 5000");
+        Ok(
+            with_db!(self, p => bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), &params).fetch_all(p).await)?,
+        )
+    }
+
+    /// Participants whose person a departure list marked "departed again" (the registry's
+    /// re-migration), within `scope`: those whose stage does not say so yet first, for their
+    /// programme officer to record. With the latest departure and the list that showed it.
+    pub async fn departed_participants(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<DepartedParticipant>, DbError> {
+        let mut sql = String::from(
+            "select e.id, p.full_name, pr.name as programme_name, c.name as cohort_name, e.stage, \
+             r.departure_date, s.name as source_name \
+             from enrolment e join person p on p.id = e.person_id join cohort c on c.id = e.cohort_id \
+             join track t on t.id = e.track_id join programme pr on pr.id = t.programme_id \
+             join remigration r on r.id = (select max(r2.id) from remigration r2 where r2.person_id = p.id) \
+             join source_record sr on sr.id = r.source_record_id join source s on s.id = sr.source_id \
+             where p.status = 'departed_again'",
+        );
+        let mut params = Vec::new();
+        if let Some(prefix) = scope.code_prefix() {
+            within(&mut sql, &mut params, prefix);
+        }
+        sql.push_str(
+            " order by case when e.stage = 'departed_again' then 1 else 0 end, \
+             r.departure_date desc, e.id limit 1000",
+        );
         Ok(
             with_db!(self, p => bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), &params).fetch_all(p).await)?,
         )

@@ -253,6 +253,10 @@ pub struct Resolution {
     pub doubts: Vec<Doubt>,
     /// The model that decided, whose blocking keys the kept records must carry.
     pub model: Model,
+    /// The prior (log2 odds) the rows were scored with: estimated on the batch's own candidate
+    /// pairs, since a registry larger than the model's training data makes each pair less
+    /// likely a match (see `emas_linkage::calibrate`).
+    pub prior: f64,
 }
 
 /// At most this many doubts per row: its best candidates, one per other person.
@@ -268,10 +272,12 @@ pub async fn resolve(
     let mut model = db.link_model().await?;
     model.threshold = thresholds.upper;
     if rows.is_empty() {
+        let prior = emas_linkage::engine::weight_of(model.lambda);
         return Ok(Resolution {
             resolved: Vec::new(),
             doubts: Vec::new(),
             model,
+            prior,
         });
     }
     let inputs: Vec<Input> = rows
@@ -325,7 +331,8 @@ pub async fn resolve(
         today,
         thresholds.lower,
         Some(&frequencies),
-    );
+    )
+    .calibrating();
     let result = index.link(inputs);
 
     let n_existing = person_of_cluster.len() as u32;
@@ -384,6 +391,7 @@ pub async fn resolve(
         resolved,
         doubts,
         model,
+        prior: result.prior,
     })
 }
 
@@ -402,13 +410,18 @@ impl Db {
 }
 
 /// The engine's explanation of a pair's score (the waterfall a reviewer reads), with the
-/// registry's term frequencies.
+/// registry's term frequencies, and the prior the pair was scored with when known (the
+/// model's otherwise).
 pub async fn explain(
     db: &Db,
     new: &[(String, String)],
     existing: &[(String, String)],
+    prior: Option<f64>,
 ) -> Result<emas_linkage::explain::Explanation, DbError> {
     let mut model = db.link_model().await?;
+    if let Some(prior) = prior {
+        model.lambda = emas_linkage::model::probability(prior);
+    }
     model.threshold = db.thresholds().await?.upper;
     let parse = |v: &[(String, String)]| -> LinkValues {
         v.iter()

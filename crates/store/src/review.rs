@@ -151,18 +151,21 @@ impl Db {
             q.fetch_optional(p).await
         })?
         .ok_or(DbError::NotFound)?;
-        let (new_record, existing_record, decided_by, decided_at): (
+        let (new_record, existing_record, decided_by, decided_at, prior): (
             i64,
             i64,
             Option<String>,
             Option<DateTime<Utc>>,
+            Option<f64>,
         ) = with_db!(self, p => sqlx::query_as(
-            "select rp.new_record, rp.existing_record, u.display_name, rp.decided_at \
-             from review_pair rp left join app_user u on u.id = rp.decided_by where rp.id = $1")
+            "select rp.new_record, rp.existing_record, u.display_name, rp.decided_at, b.link_prior \
+             from review_pair rp left join app_user u on u.id = rp.decided_by \
+             left join import_batch b on b.id = rp.batch_id where rp.id = $1")
             .bind(id).fetch_one(p).await)?;
         let new = self.side(new_record).await?;
         let existing = self.side(existing_record).await?;
-        let explanation = crate::resolution::explain(self, &new.values, &existing.values).await?;
+        let explanation =
+            crate::resolution::explain(self, &new.values, &existing.values, prior).await?;
         Ok(PairDetail {
             summary,
             new,

@@ -413,6 +413,22 @@ async fn a_returnee_on_a_later_departure_list_has_departed_again_until_the_list_
             }
         };
         assert_eq!(status(&db).await, 0);
+        // She is in a programme: her programme officer is shown that she left.
+        let agency = ids(&db, "select id from agency").await[0];
+        let cohort = emas_store::pipeline::test_cohort(&db, agency, "36.04", "Angkatan 1")
+            .await
+            .expect("cohort");
+        let enrolment = emas_store::pipeline::test_enrol(&db, cohort, person)
+            .await
+            .expect("enrol");
+        let serang = Scope::parse("36.04").expect("scope");
+        let lebak = Scope::parse("36.02").expect("scope");
+        assert!(
+            db.departed_participants(&serang)
+                .await
+                .expect("list")
+                .is_empty()
+        );
 
         let second = imports::plan(
             &db,
@@ -438,6 +454,25 @@ async fn a_returnee_on_a_later_departure_list_has_departed_again_until_the_list_
             detail.person.status_since,
             NaiveDate::from_ymd_opt(2025, 1, 14)
         );
+        let listed = db.departed_participants(&serang).await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id, enrolment);
+        assert_eq!(listed[0].source_name, "Penempatan BP2MI");
+        assert_eq!(
+            listed[0].departure_date,
+            NaiveDate::from_ymd_opt(2025, 1, 14).expect("date")
+        );
+        assert_eq!(
+            listed[0].stage, "registered",
+            "not yet recorded by the officer"
+        );
+        assert!(
+            db.departed_participants(&lebak)
+                .await
+                .expect("list")
+                .is_empty(),
+            "another regency's officers do not see her"
+        );
 
         let mut tx = db.begin().await.expect("begin");
         imports::undo(&mut tx, batch, now()).await.expect("undo");
@@ -445,5 +480,11 @@ async fn a_returnee_on_a_later_departure_list_has_departed_again_until_the_list_
         let detail = db.person(person).await.expect("person");
         assert_eq!(detail.person.status, "returned");
         assert_eq!(ids(&db, "select count(*) from remigration").await[0], 0);
+        assert!(
+            db.departed_participants(&serang)
+                .await
+                .expect("list")
+                .is_empty()
+        );
     }
 }

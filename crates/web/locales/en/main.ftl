@@ -845,3 +845,13 @@ me-businesses = My business
 me-no-business = No business recorded yet.
 me-month-record = Record a month's revenue and costs
 me-month-hint = Write amounts in rupiah, e.g. 1500000 or 1.500.000. A month recorded before is corrected.
+
+## Participants who departed again (re-migration found by a departure list)
+departed-title = Participants who departed again
+departed-intro = Programme participants whom a departure list shows leaving to work abroad again after their return. Record the stage "departed again" on the participant's page once confirmed.
+departed-none = No participant has been found departed again.
+departed-pending = participants whose stage does not say departed again yet (listed first).
+departed-programme = Programme and cohort
+departed-date = Departure date
+departed-source = According to the list
+departed-link = Participants who departed again

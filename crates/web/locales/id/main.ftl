@@ -845,3 +845,13 @@ me-businesses = Usaha saya
 me-no-business = Belum ada usaha yang tercatat.
 me-month-record = Catat pendapatan dan biaya sebulan
 me-month-hint = Tulis jumlah dalam rupiah, misalnya 1500000 atau 1.500.000. Bulan yang sudah dicatat akan diperbaiki.
+
+## Participants who departed again (re-migration found by a departure list)
+departed-title = Peserta yang berangkat lagi
+departed-intro = Peserta program yang menurut daftar keberangkatan berangkat lagi bekerja ke luar negeri setelah kepulangannya. Catat tahap "berangkat lagi" di halaman peserta bila sudah dipastikan.
+departed-none = Belum ada peserta yang tercatat berangkat lagi.
+departed-pending = peserta belum dicatat tahapnya sebagai berangkat lagi (ditampilkan paling atas).
+departed-programme = Program dan angkatan
+departed-date = Tanggal berangkat
+departed-source = Menurut daftar
+departed-link = Peserta yang berangkat lagi
