@@ -12,6 +12,11 @@ mod serve;
 
 use emas::demo_data;
 
+// Linking a million rows allocates a few small strings per row; mimalloc halves the time spent
+// standardising them and lowers peak memory against the system allocator (docs/linkage.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
