@@ -5,6 +5,7 @@ pub mod access;
 pub mod address;
 pub mod business;
 pub mod date;
+pub mod disclosure;
 pub mod import;
 pub mod name;
 pub mod nik;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod demo;
 pub mod imports;
 pub mod merge;
+pub mod outcomes;
 pub mod participants;
 pub mod password;
 pub mod people;

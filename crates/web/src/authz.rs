@@ -44,10 +44,12 @@ pub enum Action {
     HandleReferrals,
     /// A participant's own stage, sessions, referrals, mentoring notes and business figures.
     OwnProgress,
+    /// The coordination dashboard's aggregate figures of a region within the caller's scope.
+    ViewOutcomes,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::SignedIn,
         Action::ViewReference,
         Action::ManageAccounts,
@@ -66,6 +68,7 @@ impl Action {
         Action::Refer,
         Action::HandleReferrals,
         Action::OwnProgress,
+        Action::ViewOutcomes,
     ];
 
     /// The roles that may take this action; `None` means every role.
@@ -125,6 +128,12 @@ impl Action {
                 Role::PartnerOfficer,
             ]),
             Action::OwnProgress => Some(&[Role::Participant]),
+            Action::ViewOutcomes => Some(&[
+                Role::Admin,
+                Role::ProgrammeOfficer,
+                Role::Analyst,
+                Role::Coordinator,
+            ]),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod authz;
+pub mod charts;
 pub mod error;
 pub mod form;
 pub mod i18n;

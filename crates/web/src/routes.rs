@@ -11,8 +11,8 @@ use crate::App;
 use crate::auth::guard;
 use crate::authz::Action;
 use crate::pages::{
-    account, admin, departed, home, imports, participants, people, pipeline, programmes, referrals,
-    regions, resolve, review, signin,
+    account, admin, dashboard, departed, home, imports, participants, people, pipeline, programmes,
+    referrals, regions, resolve, review, signin,
 };
 
 /// Who may reach a route.
@@ -83,6 +83,7 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::POST, "/review/{id}/decide", Guarded(ResolvePeople), post(review::decide)),
         // the pipeline and businesses
         route(Method::GET, "/pipeline", Guarded(ViewProgrammes), get(pipeline::board)),
+        route(Method::GET, "/dashboard", Guarded(ViewOutcomes), get(dashboard::show)),
         route(Method::GET, "/pipeline/departed", Guarded(ViewProgrammes), get(departed::list)),
         route(Method::GET, "/kbli", Guarded(ViewProgrammes), get(pipeline::kbli_page)),
         route(Method::GET, "/participants/{id}", Guarded(ViewProgrammes), get(pipeline::show)),

@@ -1,0 +1,431 @@
+//! The coordination dashboard: for a region within the caller's scope and a period, the
+//! registry's returnees, the programme's funnel, its participants by cohort, businesses and
+//! capital, re-migration, and a map of the areas below the region. Every figure passes through
+//! `emas_domain::disclosure` first; each chart has its figures in a table beside it.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{Days, NaiveDate, Utc};
+use emas_domain::access::{RegionCode, Scope};
+use emas_domain::disclosure::{self, Figure, format_number};
+use emas_domain::regions::Regions;
+use emas_store::outcomes::{AreaCounts, Outcomes, Window};
+use serde::Deserialize;
+
+use crate::App;
+use crate::auth::Ctx;
+use crate::authz::Action;
+use crate::charts::{self, Bar, MapArea};
+use crate::error::AppError;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    map: String,
+}
+
+/// What the map can be shaded by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapIndicator {
+    People,
+    Participants,
+    Operating,
+    Remigration,
+}
+
+impl MapIndicator {
+    pub const ALL: [MapIndicator; 4] = [
+        MapIndicator::People,
+        MapIndicator::Participants,
+        MapIndicator::Operating,
+        MapIndicator::Remigration,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MapIndicator::People => "people",
+            MapIndicator::Participants => "participants",
+            MapIndicator::Operating => "operating",
+            MapIndicator::Remigration => "remigration",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// The figures of every area for this indicator, suppressed together: counts as parts of the
+    /// region's total, the re-migration rate as a share per area.
+    fn figures(self, areas: &[AreaCounts]) -> Vec<Figure> {
+        let counts = |f: fn(&AreaCounts) -> i64| {
+            disclosure::breakdown(&areas.iter().map(f).collect::<Vec<_>>())
+        };
+        match self {
+            MapIndicator::People => counts(|a| a.people),
+            MapIndicator::Participants => counts(|a| a.participants),
+            MapIndicator::Operating => counts(|a| a.operating),
+            MapIndicator::Remigration => areas
+                .iter()
+                .map(|a| disclosure::share(a.departed_again, a.people))
+                .collect(),
+        }
+    }
+
+    fn is_share(self) -> bool {
+        self == MapIndicator::Remigration
+    }
+}
+
+/// One chart and its table.
+pub struct Panel {
+    pub id: &'static str,
+    pub title: String,
+    pub svg: String,
+    pub head: (String, String),
+    pub rows: Vec<(String, String)>,
+}
+
+/// The dashboard's region and period, checked against the caller's scope.
+pub struct Chosen {
+    pub window: Window,
+    pub region_name: String,
+}
+
+/// The region asked for (the caller's own by default; Banten for national users), which must lie
+/// within the caller's scope, and the period (the last two years by default).
+pub fn choose(scope: &Scope, region: &str, from: &str, to: &str) -> Result<Chosen, AppError> {
+    let region = match region.trim() {
+        "" => match scope {
+            Scope::National => "36".to_owned(),
+            Scope::Region(code) => code.as_str().to_owned(),
+        },
+        r => r.to_owned(),
+    };
+    let code =
+        RegionCode::parse(&region).map_err(|_| AppError::BadRequest("dashboard-bad-region"))?;
+    if !scope.covers(&code) {
+        return Err(AppError::Forbidden);
+    }
+    let name = Regions::reference()
+        .get(&code)
+        .map(|r| r.name.clone())
+        .ok_or(AppError::BadRequest("dashboard-bad-region"))?;
+    let today = Utc::now().date_naive();
+    let date = |s: &str, default: NaiveDate| match s.trim() {
+        "" => Ok(default),
+        s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| AppError::BadRequest("dashboard-bad-period")),
+    };
+    let to = date(to, today)?;
+    let from = date(from, to.checked_sub_days(Days::new(730)).unwrap_or(to))?;
+    if from > to {
+        return Err(AppError::BadRequest("dashboard-bad-period"));
+    }
+    Ok(Chosen {
+        window: Window {
+            region: Some(code.as_str().to_owned()),
+            from,
+            to,
+        },
+        region_name: name,
+    })
+}
+
+fn count_text(f: Figure) -> String {
+    f.format(0)
+}
+
+/// The panels of the dashboard, in reading order, from the raw outcomes.
+pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Panel> {
+    let mut panels = Vec::new();
+    let table = |title: &str, labels: Vec<String>, figures: Vec<Figure>, percent: bool| {
+        let bars: Vec<Bar> = labels
+            .iter()
+            .zip(&figures)
+            .map(|(l, f)| Bar {
+                label: l.clone(),
+                figure: *f,
+            })
+            .collect();
+        let rows = labels
+            .into_iter()
+            .zip(figures)
+            .map(|(l, f)| {
+                (
+                    l,
+                    if percent {
+                        charts::percent(f)
+                    } else {
+                        count_text(f)
+                    },
+                )
+            })
+            .collect();
+        (charts::bar_chart(title, &bars, 0, percent), rows)
+    };
+
+    // The funnel: participants of the period who reached each stage.
+    let title = ctx.t("dashboard-funnel");
+    let labels = o
+        .funnel
+        .reached
+        .iter()
+        .map(|(s, _)| ctx.tk("stage", s.as_str()))
+        .collect();
+    let values: Vec<i64> = o.funnel.reached.iter().map(|(_, n)| *n).collect();
+    let (svg, rows) = table(&title, labels, disclosure::cumulative(&values), false);
+    panels.push(Panel {
+        id: "funnel",
+        title,
+        svg,
+        head: (ctx.t("dashboard-stage"), ctx.t("dashboard-participants")),
+        rows,
+    });
+
+    let title = ctx.t("dashboard-by-sex");
+    let labels = o
+        .by_sex
+        .iter()
+        .map(|(s, _)| match s.as_str() {
+            "" => ctx.t("dashboard-unknown"),
+            s => ctx.tk("sex", s.to_lowercase()),
+        })
+        .collect();
+    let values: Vec<i64> = o.by_sex.iter().map(|(_, n)| *n).collect();
+    let (svg, rows) = table(&title, labels, disclosure::breakdown(&values), false);
+    panels.push(Panel {
+        id: "sex",
+        title,
+        svg,
+        head: (ctx.t("dashboard-sex"), ctx.t("dashboard-people")),
+        rows,
+    });
+
+    // Countries: the eight largest, the rest together.
+    let title = ctx.t("dashboard-by-country");
+    let mut labels: Vec<String> = Vec::new();
+    let mut values: Vec<i64> = Vec::new();
+    for (i, (code, n)) in o.by_country.iter().enumerate() {
+        if i < 8 {
+            labels.push(
+                emas_domain::person::country_name(code)
+                    .unwrap_or(code)
+                    .to_owned(),
+            );
+            values.push(*n);
+        } else if i == 8 {
+            labels.push(ctx.t("dashboard-other-countries"));
+            values.push(*n);
+        } else {
+            *values.last_mut().expect("pushed at i == 8") += n;
+        }
+    }
+    let (svg, rows) = table(&title, labels, disclosure::breakdown(&values), false);
+    panels.push(Panel {
+        id: "country",
+        title,
+        svg,
+        head: (ctx.t("dashboard-country"), ctx.t("dashboard-people")),
+        rows,
+    });
+
+    if !o.by_cohort.is_empty() {
+        let title = ctx.t("dashboard-by-cohort");
+        let labels = o.by_cohort.iter().map(|(c, _)| c.clone()).collect();
+        let values: Vec<i64> = o.by_cohort.iter().map(|(_, n)| *n).collect();
+        let (svg, rows) = table(&title, labels, disclosure::breakdown(&values), false);
+        panels.push(Panel {
+            id: "cohort",
+            title,
+            svg,
+            head: (ctx.t("dashboard-cohort"), ctx.t("dashboard-participants")),
+            rows,
+        });
+    }
+
+    let title = format!(
+        "{} — {}",
+        ctx.t("dashboard-map"),
+        ctx.tk("dashboard-indicator", map.as_str())
+    );
+    let figures = map.figures(&o.areas);
+    let names = Regions::reference();
+    let area_name = |code: &str| {
+        RegionCode::parse(code)
+            .ok()
+            .and_then(|c| names.get(&c).map(|r| r.name.clone()))
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let text = |f: Figure| {
+        if map.is_share() {
+            charts::percent(f)
+        } else {
+            count_text(f)
+        }
+    };
+    let areas: Vec<MapArea> = o
+        .areas
+        .iter()
+        .zip(&figures)
+        .map(|(a, f)| MapArea {
+            code: a.code.clone(),
+            figure: *f,
+            text: text(*f),
+        })
+        .collect();
+    let rows = o
+        .areas
+        .iter()
+        .zip(&figures)
+        .map(|(a, f)| (area_name(&a.code), text(*f)))
+        .collect();
+    if let Some(svg) = charts::choropleth(w.region.as_deref(), &title, &areas) {
+        panels.push(Panel {
+            id: "map",
+            title,
+            svg,
+            head: (
+                ctx.t("dashboard-area"),
+                ctx.tk("dashboard-indicator", map.as_str()),
+            ),
+            rows,
+        });
+    }
+    panels
+}
+
+/// The key figures above the charts: (label, value).
+pub fn key_figures(ctx: &Ctx, o: &Outcomes) -> Vec<(String, String)> {
+    let operating = o.funnel.reached.last().map(|(_, n)| *n).unwrap_or_default();
+    // A sum of money over fewer than five recipients would tell what one of them received.
+    let capital = if disclosure::count(o.capital_count).value().is_some() {
+        format!("Rp {}", format_number(o.capital_amount as f64, 0))
+    } else {
+        disclosure::count(o.capital_count).format(0)
+    };
+    vec![
+        (
+            ctx.t("dashboard-people"),
+            count_text(disclosure::count(o.people)),
+        ),
+        (
+            ctx.t("dashboard-returned"),
+            count_text(disclosure::count(o.returned_in_period)),
+        ),
+        (
+            ctx.t("dashboard-participants"),
+            count_text(disclosure::count(o.funnel.total)),
+        ),
+        (
+            ctx.t("dashboard-operating"),
+            count_text(disclosure::count(operating)),
+        ),
+        (
+            ctx.t("dashboard-businesses"),
+            count_text(disclosure::count(o.businesses)),
+        ),
+        (
+            ctx.t("dashboard-capital"),
+            format!(
+                "{} ({}×)",
+                capital,
+                count_text(disclosure::count(o.capital_count))
+            ),
+        ),
+        (
+            ctx.t("dashboard-remigration"),
+            charts::percent(disclosure::share(o.departed_again, o.people)),
+        ),
+        (
+            ctx.t("dashboard-dropped"),
+            count_text(disclosure::count(o.funnel.dropped_out)),
+        ),
+    ]
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardPage<'a> {
+    ctx: &'a Ctx,
+    region: String,
+    region_name: String,
+    from: String,
+    to: String,
+    map: &'static str,
+    regions: Vec<(String, String)>,
+    indicators: Vec<(&'static str, String)>,
+    figures: Vec<(String, String)>,
+    panels: Vec<Panel>,
+}
+
+impl DashboardPage<'_> {
+    fn is_region(&self, code: &str) -> bool {
+        code == self.region
+    }
+
+    fn is_map(&self, key: &str) -> bool {
+        key == self.map
+    }
+}
+
+/// The regions a caller may choose: their own and, below a province, its regencies.
+fn choosable(scope: &Scope) -> Vec<(String, String)> {
+    let regions = Regions::reference();
+    let top = match scope {
+        Scope::National => RegionCode::parse("36").expect("36 is a province code"),
+        Scope::Region(code) => code.clone(),
+    };
+    let mut out: Vec<(String, String)> = regions
+        .get(&top)
+        .map(|r| (r.code.as_str().to_owned(), r.name.clone()))
+        .into_iter()
+        .collect();
+    if top.as_str().len() == 2 {
+        out.extend(
+            regions
+                .children(&top)
+                .map(|r| (r.code.as_str().to_owned(), r.name.clone())),
+        );
+    }
+    out
+}
+
+pub async fn show(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    let user = ctx.require_user()?;
+    let chosen = choose(&user.scope, &q.region, &q.from, &q.to)?;
+    let map = MapIndicator::parse(&q.map).unwrap_or(MapIndicator::People);
+    let outcomes = app.db.outcomes(&chosen.window).await?;
+    app.audit.log(ctx.audit_entry(
+        "dashboard.read",
+        "region",
+        chosen.window.region.clone().unwrap_or_default(),
+    ));
+    let page = DashboardPage {
+        ctx: &ctx,
+        region: chosen.window.region.clone().unwrap_or_default(),
+        region_name: chosen.region_name,
+        from: chosen.window.from.to_string(),
+        to: chosen.window.to.to_string(),
+        map: map.as_str(),
+        regions: choosable(&user.scope),
+        indicators: MapIndicator::ALL
+            .iter()
+            .map(|m| (m.as_str(), ctx.tk("dashboard-indicator", m.as_str())))
+            .collect(),
+        figures: key_figures(&ctx, &outcomes),
+        panels: panels(&ctx, &outcomes, &chosen.window, map),
+    };
+    Ok(page.into_response())
+}

@@ -1,0 +1,169 @@
+//! The coordination dashboard as an analyst sees it: figures of their region only, small counts
+//! hidden (and what would reveal them), charts with tables, a map of the areas below, and clear
+//! refusals of a region outside their scope or a malformed period.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use emas_domain::access::Role;
+use emas_domain::nik::Sex;
+use emas_domain::person::MigrationStatus;
+use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::pipeline::{test_cohort, test_enrol};
+use emas_store::testing::test_databases;
+use emas_store::{Db, now};
+
+async fn person(db: &Db, name: &str, sex: Sex, region: &str) -> i64 {
+    let mut tx = db.begin().await.expect("begin");
+    let id = people::create_person(
+        &mut tx,
+        &PersonInput {
+            nik: None,
+            nik_mismatch_note: String::new(),
+            full_name: name.into(),
+            sex: Some(sex),
+            birth_date: None,
+            birth_place: String::new(),
+            education: String::new(),
+            household_size: None,
+            skills: String::new(),
+            languages: String::new(),
+            status: MigrationStatus::Returned,
+            status_since: None,
+            address: AddressInput {
+                region_code: Some(region.into()),
+                region_known: true,
+                ..AddressInput::default()
+            },
+            phones: Vec::new(),
+        },
+        now(),
+    )
+    .await
+    .expect("person");
+    tx.commit().await.expect("commit");
+    id
+}
+
+/// Seven returnees in Kabupaten Serang (five women, two men), six of them in one cohort, and one
+/// returnee in Lebak.
+async fn world(db: Db) -> TestApp {
+    let app = TestApp::new(db).await;
+    let cohort = test_cohort(
+        &app.db,
+        app.agency_id,
+        "36.04",
+        "Angkatan <b>Kramatwatu</b>",
+    )
+    .await
+    .expect("cohort");
+    for i in 0..7 {
+        let sex = if i < 5 { Sex::Female } else { Sex::Male };
+        let p = person(&app.db, &format!("Peserta {i}"), sex, "36.04.01.2001").await;
+        if i < 6 {
+            test_enrol(&app.db, cohort, p).await.expect("enrol");
+        }
+    }
+    person(&app.db, "Warga Lebak", Sex::Female, "36.02.01.2001").await;
+    app
+}
+
+#[tokio::test]
+async fn an_analyst_sees_their_regency_with_small_counts_hidden() {
+    for db in test_databases().await {
+        let app = world(db).await;
+        let analyst = app.caller("analis", Role::Analyst, "36.04").await;
+        let page = app.get("/dashboard", Some(&analyst)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let body = &page.body;
+        assert!(body.contains("Kabupaten Serang"), "the region is named");
+        assert!(body.contains("<dd>7</dd>"), "seven returnees: {body}");
+        assert!(body.contains("<dd>6</dd>"), "six participants");
+        // Two men are a small count; the five women would give them away from the total of 7.
+        assert!(body.contains("<td>Laki-laki</td><td class=\"num\">&#60;5</td>"));
+        assert!(body.contains("<td>Perempuan</td><td class=\"num\">–</td>"));
+        assert!(body.contains("<svg class=\"chart\""), "charts are drawn");
+        assert!(
+            body.contains("<title>Peserta menurut tahap"),
+            "with their names"
+        );
+        assert!(
+            !body.contains("<b>Kramatwatu</b>"),
+            "a cohort's name is text, not markup"
+        );
+        assert!(
+            body.contains("Kecamatan") || body.matches("<path").count() > 10,
+            "the districts' map"
+        );
+        assert!(
+            !body.contains("Warga Lebak") && !body.contains("Peserta 1"),
+            "no names"
+        );
+
+        // A period before anyone enrolled has no participants.
+        let old = app
+            .get("/dashboard?from=2020-01-01&to=2020-12-31", Some(&analyst))
+            .await;
+        assert_eq!(old.status, StatusCode::OK);
+        assert!(!old.body.contains("<dd>6</dd>"));
+    }
+}
+
+#[tokio::test]
+async fn regions_outside_the_scope_and_bad_periods_are_refused() {
+    for db in test_databases().await {
+        let app = world(db).await;
+        let analyst = app.caller("analis", Role::Analyst, "36.04").await;
+        for region in ["36.02", "36"] {
+            let r = app
+                .get(&format!("/dashboard?region={region}"), Some(&analyst))
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{region}");
+        }
+        let r = app
+            .get("/dashboard?region=%3Cscript%3E", Some(&analyst))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("Wilayah tidak dikenal"));
+        for period in [
+            "from=2026-13-01",
+            "from=2026-02-01&to=2026-01-01",
+            "to=kemarin",
+        ] {
+            let r = app
+                .get(&format!("/dashboard?{period}"), Some(&analyst))
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{period}");
+            assert!(r.body.contains("Periode tidak sah"), "{period}");
+        }
+        let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
+        let r = app.get("/dashboard", Some(&registrar)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "registrars see people, not dashboards"
+        );
+
+        // The province's analyst sees both regencies on a map of all eight.
+        let province = app.caller("provinsi", Role::Analyst, "36").await;
+        let r = app.get("/dashboard?map=remigration", Some(&province)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body.matches("<path d=").count(), 8);
+        assert!(
+            r.body.contains("<dd>8</dd>"),
+            "eight returnees in the province"
+        );
+        let r = app
+            .get(
+                &format!("/dashboard?region=36&from={}", "x".repeat(10_000)),
+                Some(&province),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "an oversized date is refused"
+        );
+    }
+}
