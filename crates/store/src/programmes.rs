@@ -79,6 +79,9 @@ pub struct CohortInput {
     pub capacity: i32,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// Where the cohort meets and whom it serves: a region within the programme's (none: the
+    /// programme's whole region). The caller checks it lies within.
+    pub region_code: Option<RegionCode>,
     /// Accounts of role trainer.
     pub trainer_ids: Vec<i64>,
 }
@@ -93,6 +96,8 @@ pub struct Cohort {
     pub capacity: i32,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// The cohort's own region within the programme's, if it has one.
+    pub region_code: Option<String>,
     pub programme_id: i64,
     pub programme_name: String,
     /// The programme's region: the cohort is seen by those whose scope covers it.
@@ -216,10 +221,11 @@ pub async fn create_cohort(
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
     let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
-        "insert into cohort (track_id, name, place, capacity, starts_on, ends_on, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7) returning id")
+        "insert into cohort (track_id, name, place, capacity, starts_on, ends_on, region_code, \
+         created_at) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id")
         .bind(track_id).bind(&input.name).bind(&input.place).bind(input.capacity)
-        .bind(input.starts_on).bind(input.ends_on).bind(now)
+        .bind(input.starts_on).bind(input.ends_on)
+        .bind(input.region_code.as_ref().map(|r| r.as_str())).bind(now)
         .fetch_one(c).await)?;
     let trainers: BTreeSet<i64> = input.trainer_ids.iter().copied().collect();
     for user_id in trainers {
@@ -250,7 +256,8 @@ const PROGRAMME_COLUMNS: &str = "programme.id, programme.name, programme.owner_a
     programme.budget_line, programme.description, programme.returned_within_years";
 
 const COHORT_SELECT: &str = "select cohort.id, cohort.track_id, cohort.name, cohort.place, \
-    cohort.capacity, cohort.starts_on, cohort.ends_on, programme.id as programme_id, \
+    cohort.capacity, cohort.starts_on, cohort.ends_on, cohort.region_code, \
+    programme.id as programme_id, \
     programme.name as programme_name, programme.region_code as programme_region, \
     track.name as track_name, track.kind as track_kind, track.min_attendance_percent, \
     track.requires_post_test, \

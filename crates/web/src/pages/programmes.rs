@@ -380,6 +380,7 @@ pub(crate) async fn cohort_input(
             capacity,
             starts_on,
             ends_on,
+            region_code: None,
             trainer_ids: f.trainer_ids.clone(),
         }),
         _ => Err(e),
