@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use emas_domain::access::{RegionCode, Scope};
+use emas_domain::access::{RegionCode, Role, Scope};
 use emas_domain::person::MigrationStatus;
 use emas_domain::programme::{
     Candidate, Completion, CompletionRule, EligibilityRules, Ineligible, TestKind, TrackKind,
@@ -588,12 +588,37 @@ pub async fn enrol(
     Ok(out)
 }
 
+/// Whether `user_id` may act on the cohort's participants (attendance, scores, stage moves):
+/// a trainer only on the cohorts they are assigned to; every other role as its scope allows,
+/// which the caller checks.
+async fn acts_on(r: &mut Reader<'_>, cohort_id: i64, user_id: i64) -> Result<bool, DbError> {
+    let row: Option<(String, i64)> = read!(r, c => sqlx::query_as(
+        "select u.role, (select count(*) from cohort_trainer t          where t.cohort_id = $1 and t.user_id = u.id) from app_user u where u.id = $2")
+        .bind(cohort_id).bind(user_id).fetch_optional(c).await)?;
+    Ok(row.is_some_and(|(role, assigned)| role != Role::Trainer.as_str() || assigned > 0))
+}
+
+/// [`acts_on`] inside a writing transaction, so an assignment taken away a moment ago counts.
+pub async fn may_act_on_cohort(tx: &mut Tx, cohort_id: i64, user_id: i64) -> Result<bool, DbError> {
+    acts_on(&mut Reader::Tx(tx), cohort_id, user_id).await
+}
+
+impl Db {
+    /// [`acts_on`] for a page: whether to offer the attendance sheet and the stage buttons.
+    pub async fn acts_on_cohort(&self, cohort_id: i64, user_id: i64) -> Result<bool, DbError> {
+        acts_on(&mut Reader::Db(self), cohort_id, user_id).await
+    }
+}
+
 /// Why attendance or scores were refused; nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum MarkError {
     /// The enrolment is not one of this cohort's.
     #[error("enrolment {0} is not in this cohort")]
     NotInCohort(i64),
+    /// A trainer who is not assigned to the cohort.
+    #[error("not assigned to this cohort")]
+    NotAssigned,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -624,6 +649,9 @@ pub async fn record_attendance(
         "select cohort_id from cohort_session where id = $1")
         .bind(session_id).fetch_optional(c).await)?;
     let (cohort_id,) = cohort.ok_or(DbError::NotFound)?;
+    if !may_act_on_cohort(tx, cohort_id, recorded_by).await? {
+        return Err(MarkError::NotAssigned);
+    }
     let members = cohort_enrolments(tx, cohort_id).await?;
     if let Some((bad, _)) = marks.iter().find(|(e, _)| !members.contains(e)) {
         return Err(MarkError::NotInCohort(*bad));
@@ -649,6 +677,9 @@ pub async fn record_scores(
     recorded_by: i64,
     now: DateTime<Utc>,
 ) -> Result<usize, MarkError> {
+    if !may_act_on_cohort(tx, cohort_id, recorded_by).await? {
+        return Err(MarkError::NotAssigned);
+    }
     let members = cohort_enrolments(tx, cohort_id).await?;
     if let Some((bad, ..)) = scores.iter().find(|(e, ..)| !members.contains(e)) {
         return Err(MarkError::NotInCohort(*bad));

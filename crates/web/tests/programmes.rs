@@ -545,12 +545,21 @@ async fn bad_input_is_refused_with_a_clear_message_and_writes_nothing() {
         let res = app
             .post(
                 &format!("/sessions/{foreign}/attendance"),
-                &trainer,
+                &officer,
                 &format!("a{e_siti}=present"),
             )
             .await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST);
         assert!(res.body.contains("bukan dari angkatan ini"));
+        // The first cohort's trainer is not the second's: refused before the names are read.
+        let res = app
+            .post(
+                &format!("/sessions/{foreign}/attendance"),
+                &trainer,
+                &format!("a{e_siti}=present"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
         let res = app
             .post(
                 &format!("/sessions/{}/attendance", s.sessions[0]),
@@ -895,5 +904,80 @@ async fn the_programme_through_the_api() {
             100
         );
         assert_eq!(detail["participants"][0]["completion"]["completed"], true);
+    }
+}
+
+#[tokio::test]
+async fn a_trainer_of_another_cohort_takes_no_attendance_and_records_no_scores() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let officer = app.caller("officer", Role::ProgrammeOfficer, "36.04").await;
+        let trainer = app.caller("trainer", Role::Trainer, "36.04").await;
+        let other = app.caller("pelatih.lain", Role::Trainer, "36.04").await;
+        let s = setup(&app, &officer, &trainer, 3).await;
+        let siti = returnee(&app, "Siti Aminah", "36.04.05", 200).await;
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person_id={siti}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let e = enrolment_ids(&app, s.cohort).await[0].1;
+
+        // The cohort's page offers the other trainer neither the sheet nor the score boxes.
+        let page = app
+            .get(&format!("/cohorts/{}", s.cohort), Some(&other))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page
+                .body
+                .contains(&format!("/sessions/{}/attendance\"", s.sessions[0]))
+        );
+        assert!(!page.body.contains(&format!("name=\"pre{e}\"")));
+        let own = app
+            .get(&format!("/cohorts/{}", s.cohort), Some(&trainer))
+            .await;
+        assert!(
+            own.body
+                .contains(&format!("/sessions/{}/attendance\"", s.sessions[0]))
+        );
+
+        let sheet = format!("/sessions/{}/attendance", s.sessions[0]);
+        let res = app.post(&sheet, &other, &format!("a{e}=present")).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+        let res = app
+            .post(
+                &format!("/cohorts/{}/scores", s.cohort),
+                &other,
+                &format!("pre{e}=40"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/sessions/{}/attendance", s.sessions[0]),
+                Some(&other.api_token),
+                &format!(r#"{{"marks":[{{"enrolment_id":{e},"present":true}}]}}"#),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+        assert!(
+            app.db
+                .session_marks(s.sessions[0])
+                .await
+                .expect("marks")
+                .is_empty()
+        );
+        let c = app.db.cohort(s.cohort).await.expect("cohort");
+        let list = app.db.participants(&c).await.expect("participants");
+        assert_eq!(list[0].row.pre_score, None, "nothing written");
+
+        // The cohort's own trainer may.
+        let res = app.post(&sheet, &trainer, &format!("a{e}=present")).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     }
 }

@@ -756,6 +756,7 @@ stage-by = By
 stage-reverted = reverted
 stage-revert = Revert this change
 stage-refused-role = Your role may not make this stage change.
+cohort-not-assigned = Only the trainers assigned to this cohort may take its attendance, record its scores or move its participants.
 stage-refused-reason = This stage change needs a reason.
 stage-refused-same = The participant is at that stage already.
 stage-refused-impossible = That stage change does not exist.

@@ -756,6 +756,7 @@ stage-by = Oleh
 stage-reverted = dibatalkan
 stage-revert = Batalkan perubahan
 stage-refused-role = Peran Anda tidak boleh melakukan perpindahan tahap ini.
+cohort-not-assigned = Hanya pelatih yang ditugaskan di angkatan ini yang boleh mengisi presensi, nilai, atau memindahkan tahap pesertanya.
 stage-refused-reason = Perpindahan ini memerlukan alasan.
 stage-refused-same = Peserta sudah berada di tahap itu.
 stage-refused-impossible = Perpindahan tahap itu tidak ada.

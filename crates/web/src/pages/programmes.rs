@@ -719,6 +719,9 @@ async fn cohort_page(
     let trainers = app.db.cohort_trainers(id).await?;
     let participants = app.db.participants(&c).await?;
     let may_manage = ctx.may(Action::ManageProgrammes);
+    // A trainer takes attendance and scores only in the cohorts they are assigned to.
+    let may_attend = ctx.may(Action::TakeAttendance)
+        && app.db.acts_on_cohort(id, ctx.require_user()?.id).await?;
     let name = filter_value(&query.q);
     let region = filter_value(&query.region).and_then(|r| RegionCode::parse(&r).ok());
     let found = if may_manage && (name.is_some() || region.is_some()) {
@@ -756,7 +759,7 @@ async fn cohort_page(
         trainers,
         participants,
         may_manage,
-        may_attend: ctx.may(Action::TakeAttendance),
+        may_attend,
         query,
         found,
         refused: problems.refused,
@@ -953,6 +956,7 @@ pub async fn scores(
                 return Ok(see_other(format!("/cohorts/{id}")));
             }
             Err(MarkError::NotInCohort(_)) => Some(ctx.t("attendance-not-in-cohort")),
+            Err(MarkError::NotAssigned) => return Err(AppError::Forbidden),
             Err(MarkError::Db(e)) => return Err(e.into()),
         }
     };
@@ -1048,6 +1052,7 @@ pub(crate) async fn save_attendance(
             Ok(Ok(n))
         }
         Err(MarkError::NotInCohort(_)) => Ok(Err("attendance-not-in-cohort")),
+        Err(MarkError::NotAssigned) => Err(AppError::Forbidden),
         Err(MarkError::Db(e)) => Err(e.into()),
     }
 }
