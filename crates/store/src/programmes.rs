@@ -266,7 +266,8 @@ const COHORT_SELECT: &str = "select cohort.id, cohort.track_id, cohort.name, coh
     join programme on programme.id = track.programme_id";
 
 impl Db {
-    /// The programmes whose region lies within `scope`, newest first.
+    /// The programmes whose region lies within `scope`, and the wider ones (the province's,
+    /// seen from a regency) with a cohort whose region lies within it; newest first.
     pub async fn programmes(&self, scope: &Scope) -> Result<Vec<Programme>, DbError> {
         let (lo, hi) = match scope.code_prefix() {
             Some(code) => (code.to_owned(), range_end(code)),
@@ -274,7 +275,10 @@ impl Db {
         };
         let sql = format!(
             "select {PROGRAMME_COLUMNS} from programme join agency on agency.id = programme.owner_agency_id \
-             where programme.region_code >= $1 and programme.region_code < $2 \
+             where (programme.region_code >= $1 and programme.region_code < $2) \
+             or exists (select 1 from cohort join track on track.id = cohort.track_id \
+             where track.programme_id = programme.id \
+             and cohort.region_code >= $1 and cohort.region_code < $2) \
              order by programme.starts_on desc, programme.id desc"
         );
         Ok(
