@@ -578,6 +578,7 @@ referral-outcome-required = Write the outcome before closing the referral.
 referral-note-too-long = The note is too long (at most 2000 characters).
 referral-choose-offer = Choose an agency and service from the list.
 referral-service-not-offered = That agency does not offer this service.
+referral-agency-outside-area = That agency does not serve the region where this person lives; choose one that does.
 referral-same-agency = A referral goes to another agency, not to your own.
 referral-due-invalid = Enter the due date as a real date, e.g. 01-03-2027.
 referral-due-past = The due date cannot be before today.

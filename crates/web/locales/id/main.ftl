@@ -578,6 +578,7 @@ referral-outcome-required = Tuliskan hasilnya sebelum menutup rujukan.
 referral-note-too-long = Catatan terlalu panjang (maksimal 2000 karakter).
 referral-choose-offer = Pilih lembaga dan layanan dari daftar.
 referral-service-not-offered = Lembaga itu tidak menawarkan layanan ini.
+referral-agency-outside-area = Lembaga itu tidak melayani wilayah tempat tinggal orang ini; pilih lembaga yang melayani wilayahnya.
 referral-same-agency = Rujukan dikirim ke lembaga lain, bukan ke lembaga Anda sendiri.
 referral-due-invalid = Isi tenggat dengan tanggal yang benar, mis. 01-03-2027.
 referral-due-past = Tenggat tidak boleh sebelum hari ini.
