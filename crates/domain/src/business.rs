@@ -270,6 +270,12 @@ mod tests {
             Some("Rumah/Warung Makan")
         );
         assert_eq!(kbli("99999"), None);
+        // KBLI 2020 numbers laundry 96200 (a code taken from ISIC, 9601x, was wrong here).
+        assert_eq!(
+            kbli("96200").map(|k| k.title.as_str()),
+            Some("Aktivitas Binatu")
+        );
+        assert_eq!(kbli("96011"), None);
         assert_eq!(
             kbli("10794").map(|k| k.title.as_str()),
             Some("Industri Kerupuk, Keripik, Peyek dan Sejenisnya")

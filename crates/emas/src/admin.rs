@@ -36,7 +36,18 @@ pub async fn demo(args: DbOnly) -> anyhow::Result<()> {
     match demo::load(&db, emas_store::now()).await? {
         DemoOutcome::Loaded { agencies, accounts } => {
             let people = crate::demo_data::load(&db, emas_store::now()).await?;
-            println!("Demo data loaded: {agencies} agencies, {accounts} accounts, {people}.")
+            // The programme history needs the demo's people: not over a real registry.
+            let history = match people {
+                emas::demo_data::DemoPeople::Loaded(_) => {
+                    emas::demo_programme::load(&db, emas_store::now())
+                        .await?
+                        .to_string()
+                }
+                emas::demo_data::DemoPeople::RegistryNotEmpty => "no programme history".into(),
+            };
+            println!(
+                "Demo data loaded: {agencies} agencies, {accounts} accounts, {people}, {history}."
+            )
         }
         DemoOutcome::AlreadyLoaded => println!("Demo data is already loaded; nothing changed."),
     }

@@ -151,6 +151,58 @@ pub fn accounts() -> &'static [DemoAccount] {
             "36.04",
             "bri-serang",
         ),
+        // The staff of the demo programmes (crates/emas demo_programme): the province's
+        // trainers and mentors, and the Kabupaten Tangerang programme's officer, trainer,
+        // mentor and partners.
+        a(
+            "trainer.banten",
+            "Eka Nurhasanah",
+            Trainer,
+            "36",
+            "blk-serang",
+        ),
+        a(
+            "mentor.banten",
+            "Iwan Kurniawan",
+            Mentor,
+            "36",
+            "upt-bp3mi-banten",
+        ),
+        a(
+            "officer.kabtangerang",
+            "Ani Rohaeni",
+            ProgrammeOfficer,
+            "36.03",
+            "disnaker-36-03",
+        ),
+        a(
+            "trainer.kabtangerang",
+            "Wawan Setiawan",
+            Trainer,
+            "36.03",
+            "disnaker-36-03",
+        ),
+        a(
+            "mentor.kabtangerang",
+            "Sri Wahyuni",
+            Mentor,
+            "36.03",
+            "dinkop-36-03",
+        ),
+        a(
+            "koperasi.kabtangerang",
+            "Rahmat Hidayat",
+            PartnerOfficer,
+            "36.03",
+            "dinkop-36-03",
+        ),
+        a(
+            "bank.kabtangerang",
+            "Fajar Nugraha",
+            PartnerOfficer,
+            "36.03",
+            "bri-tangerang",
+        ),
         a(
             "peserta.demo",
             "Imas Masitoh",
@@ -192,6 +244,12 @@ fn agencies() -> Vec<(String, String, AgencyKind, Option<String>)> {
             Some("36.04".into()),
         ),
         (
+            "bri-tangerang".into(),
+            "BRI Unit Tigaraksa (penyalur KUR)".into(),
+            AgencyKind::Bank,
+            Some("36.03".into()),
+        ),
+        (
             "blk-serang".into(),
             "Balai Latihan Kerja Serang".into(),
             AgencyKind::TrainingCentre,
@@ -225,11 +283,12 @@ fn agencies() -> Vec<(String, String, AgencyKind, Option<String>)> {
 }
 
 /// Which demo agencies offer which services, so that referrals can be tried: the cooperative
-/// offices business licensing, the bank KUR, the training centre skills training, the national
+/// offices business licensing, the banks KUR, the training centre skills training, the national
 /// agency's unit counselling and legal aid, the returnees' association counselling.
 fn services() -> Vec<(String, Vec<Service>)> {
     let mut out = vec![
         ("bri-serang".to_owned(), vec![Service::Kur]),
+        ("bri-tangerang".to_owned(), vec![Service::Kur]),
         ("blk-serang".to_owned(), vec![Service::SkillsTraining]),
         (
             "upt-bp3mi-banten".to_owned(),

@@ -89,6 +89,9 @@ pub enum MoveError {
     Stale,
     #[error("the change was reverted already")]
     AlreadyReverted,
+    /// A trainer moving a participant of a cohort they are not assigned to.
+    #[error("not assigned to this cohort")]
+    NotAssigned,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -121,6 +124,19 @@ async fn current_stage(tx: &mut Tx, enrolment: i64) -> Result<Stage, MoveError> 
         .bind(enrolment).fetch_optional(c).await)?
         .ok_or(DbError::NotFound)?;
     Stage::parse(&stage).ok_or_else(|| MoveError::Db(DbError::Config(format!("stage {stage:?}"))))
+}
+
+/// Trainers move only the participants of their own cohorts.
+async fn check_assigned(tx: &mut Tx, enrolment: i64, by: Mover) -> Result<(), MoveError> {
+    let (cohort,): (i64,) =
+        with_tx!(tx, c => sqlx::query_as("select cohort_id from enrolment where id = $1")
+        .bind(enrolment).fetch_optional(c).await)?
+        .ok_or(DbError::NotFound)?;
+    if crate::programmes::may_act_on_cohort(tx, cohort, by.user_id).await? {
+        Ok(())
+    } else {
+        Err(MoveError::NotAssigned)
+    }
 }
 
 /// Sets the stage if it is still `from`, and records the change.
@@ -165,6 +181,7 @@ pub async fn move_stage(
         return Err(MoveError::Stale);
     }
     pipeline::check(by.actor, from, to, reason)?;
+    check_assigned(tx, enrolment, by).await?;
     apply(tx, enrolment, from, to, reason, by, now).await
 }
 
@@ -194,6 +211,7 @@ pub async fn revert(
         return Err(MoveError::Stale);
     }
     pipeline::check(by.actor, now_at, back_to, reason)?;
+    check_assigned(tx, enrolment, by).await?;
     let id = apply(tx, enrolment, now_at, back_to, reason, by, now).await?;
     let done = with_tx!(tx, c => sqlx::query(
         "update stage_change set reverted_by_change_id = $1 where id = $2 and reverted_by_change_id is null")
@@ -653,6 +671,15 @@ pub async fn test_cohort(db: &Db, agency: i64, region: &str, name: &str) -> Resu
         .bind(track).bind(name).bind(region).bind(now).fetch_one(c).await)?;
     tx.commit().await?;
     Ok(cohort)
+}
+
+/// Assigns a trainer to a cohort (a test fixture; see [`test_cohort`]).
+pub async fn test_assign_trainer(db: &Db, cohort: i64, user: i64) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    with_tx!(&mut tx, c => sqlx::query("insert into cohort_trainer (cohort_id, user_id) values ($1, $2)")
+        .bind(cohort).bind(user).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Enrols a person in a cohort (a test fixture; see [`test_cohort`]).

@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use emas_domain::access::{RegionCode, Scope};
+use emas_domain::access::{RegionCode, Role, Scope};
 use emas_domain::person::MigrationStatus;
 use emas_domain::programme::{
     Candidate, Completion, CompletionRule, EligibilityRules, Ineligible, TestKind, TrackKind,
@@ -79,6 +79,9 @@ pub struct CohortInput {
     pub capacity: i32,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// Where the cohort meets and whom it serves: a region within the programme's (none: the
+    /// programme's whole region). The caller checks it lies within.
+    pub region_code: Option<RegionCode>,
     /// Accounts of role trainer.
     pub trainer_ids: Vec<i64>,
 }
@@ -93,6 +96,8 @@ pub struct Cohort {
     pub capacity: i32,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// The cohort's own region within the programme's, if it has one.
+    pub region_code: Option<String>,
     pub programme_id: i64,
     pub programme_name: String,
     /// The programme's region: the cohort is seen by those whose scope covers it.
@@ -216,10 +221,11 @@ pub async fn create_cohort(
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
     let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
-        "insert into cohort (track_id, name, place, capacity, starts_on, ends_on, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7) returning id")
+        "insert into cohort (track_id, name, place, capacity, starts_on, ends_on, region_code, \
+         created_at) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id")
         .bind(track_id).bind(&input.name).bind(&input.place).bind(input.capacity)
-        .bind(input.starts_on).bind(input.ends_on).bind(now)
+        .bind(input.starts_on).bind(input.ends_on)
+        .bind(input.region_code.as_ref().map(|r| r.as_str())).bind(now)
         .fetch_one(c).await)?;
     let trainers: BTreeSet<i64> = input.trainer_ids.iter().copied().collect();
     for user_id in trainers {
@@ -250,7 +256,8 @@ const PROGRAMME_COLUMNS: &str = "programme.id, programme.name, programme.owner_a
     programme.budget_line, programme.description, programme.returned_within_years";
 
 const COHORT_SELECT: &str = "select cohort.id, cohort.track_id, cohort.name, cohort.place, \
-    cohort.capacity, cohort.starts_on, cohort.ends_on, programme.id as programme_id, \
+    cohort.capacity, cohort.starts_on, cohort.ends_on, cohort.region_code, \
+    programme.id as programme_id, \
     programme.name as programme_name, programme.region_code as programme_region, \
     track.name as track_name, track.kind as track_kind, track.min_attendance_percent, \
     track.requires_post_test, \
@@ -259,7 +266,8 @@ const COHORT_SELECT: &str = "select cohort.id, cohort.track_id, cohort.name, coh
     join programme on programme.id = track.programme_id";
 
 impl Db {
-    /// The programmes whose region lies within `scope`, newest first.
+    /// The programmes whose region lies within `scope`, and the wider ones (the province's,
+    /// seen from a regency) with a cohort whose region lies within it; newest first.
     pub async fn programmes(&self, scope: &Scope) -> Result<Vec<Programme>, DbError> {
         let (lo, hi) = match scope.code_prefix() {
             Some(code) => (code.to_owned(), range_end(code)),
@@ -267,7 +275,10 @@ impl Db {
         };
         let sql = format!(
             "select {PROGRAMME_COLUMNS} from programme join agency on agency.id = programme.owner_agency_id \
-             where programme.region_code >= $1 and programme.region_code < $2 \
+             where (programme.region_code >= $1 and programme.region_code < $2) \
+             or exists (select 1 from cohort join track on track.id = cohort.track_id \
+             where track.programme_id = programme.id \
+             and cohort.region_code >= $1 and cohort.region_code < $2) \
              order by programme.starts_on desc, programme.id desc"
         );
         Ok(
@@ -581,12 +592,37 @@ pub async fn enrol(
     Ok(out)
 }
 
+/// Whether `user_id` may act on the cohort's participants (attendance, scores, stage moves):
+/// a trainer only on the cohorts they are assigned to; every other role as its scope allows,
+/// which the caller checks.
+async fn acts_on(r: &mut Reader<'_>, cohort_id: i64, user_id: i64) -> Result<bool, DbError> {
+    let row: Option<(String, i64)> = read!(r, c => sqlx::query_as(
+        "select u.role, (select count(*) from cohort_trainer t          where t.cohort_id = $1 and t.user_id = u.id) from app_user u where u.id = $2")
+        .bind(cohort_id).bind(user_id).fetch_optional(c).await)?;
+    Ok(row.is_some_and(|(role, assigned)| role != Role::Trainer.as_str() || assigned > 0))
+}
+
+/// [`acts_on`] inside a writing transaction, so an assignment taken away a moment ago counts.
+pub async fn may_act_on_cohort(tx: &mut Tx, cohort_id: i64, user_id: i64) -> Result<bool, DbError> {
+    acts_on(&mut Reader::Tx(tx), cohort_id, user_id).await
+}
+
+impl Db {
+    /// [`acts_on`] for a page: whether to offer the attendance sheet and the stage buttons.
+    pub async fn acts_on_cohort(&self, cohort_id: i64, user_id: i64) -> Result<bool, DbError> {
+        acts_on(&mut Reader::Db(self), cohort_id, user_id).await
+    }
+}
+
 /// Why attendance or scores were refused; nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum MarkError {
     /// The enrolment is not one of this cohort's.
     #[error("enrolment {0} is not in this cohort")]
     NotInCohort(i64),
+    /// A trainer who is not assigned to the cohort.
+    #[error("not assigned to this cohort")]
+    NotAssigned,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -617,6 +653,9 @@ pub async fn record_attendance(
         "select cohort_id from cohort_session where id = $1")
         .bind(session_id).fetch_optional(c).await)?;
     let (cohort_id,) = cohort.ok_or(DbError::NotFound)?;
+    if !may_act_on_cohort(tx, cohort_id, recorded_by).await? {
+        return Err(MarkError::NotAssigned);
+    }
     let members = cohort_enrolments(tx, cohort_id).await?;
     if let Some((bad, _)) = marks.iter().find(|(e, _)| !members.contains(e)) {
         return Err(MarkError::NotInCohort(*bad));
@@ -642,6 +681,9 @@ pub async fn record_scores(
     recorded_by: i64,
     now: DateTime<Utc>,
 ) -> Result<usize, MarkError> {
+    if !may_act_on_cohort(tx, cohort_id, recorded_by).await? {
+        return Err(MarkError::NotAssigned);
+    }
     let members = cohort_enrolments(tx, cohort_id).await?;
     if let Some((bad, ..)) = scores.iter().find(|(e, ..)| !members.contains(e)) {
         return Err(MarkError::NotInCohort(*bad));

@@ -138,6 +138,9 @@ pub struct NewReferral<'a> {
 pub enum ReferralError {
     #[error("the agency does not offer this service")]
     ServiceNotOffered,
+    /// The receiving agency works in a region that does not hold the person's address.
+    #[error("the agency does not serve the person's region")]
+    OutsideArea,
     #[error("a referral goes to another agency")]
     SameAgency,
     #[error("invalid input: {0:?}")]
@@ -300,8 +303,21 @@ async fn add_event(
     Ok(())
 }
 
-/// Sends a referral. The receiving agency must offer the service and the due date must not be
-/// past; the caller checks that the person is within the sender's scope.
+/// Whether an agency working in `agency_region` (none: nationally) serves a person living in
+/// `person_region`: a bank or office of one regency serves that regency's residents only.
+pub fn serves(agency_region: Option<&str>, person_region: Option<&str>) -> bool {
+    use emas_domain::access::RegionCode;
+    match agency_region.map(RegionCode::parse) {
+        None => true,
+        Some(Ok(area)) => person_region
+            .and_then(|r| RegionCode::parse(r).ok())
+            .is_some_and(|r| area.contains(&r)),
+        Some(Err(_)) => false,
+    }
+}
+
+/// Sends a referral. The receiving agency must offer the service where the person lives and the
+/// due date must not be past; the caller checks that the person is within the sender's scope.
 pub async fn refer(
     tx: &mut Tx,
     new: &NewReferral<'_>,
@@ -318,6 +334,13 @@ pub async fn refer(
         .bind(new.to_agency_id).bind(new.service.as_str()).fetch_optional(c).await)?;
     if offered.is_none() {
         return Err(ReferralError::ServiceNotOffered);
+    }
+    let regions: Option<(Option<String>, Option<String>)> = with_tx!(tx, c => sqlx::query_as(
+        "select p.region_code, a.region_code from person p, agency a where p.id = $1 and a.id = $2")
+        .bind(new.person_id).bind(new.to_agency_id).fetch_optional(c).await)?;
+    let (person_region, agency_region) = regions.ok_or(DbError::NotFound)?;
+    if !serves(agency_region.as_deref(), person_region.as_deref()) {
+        return Err(ReferralError::OutsideArea);
     }
     let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
         "insert into referral (person_id, enrolment_id, from_agency_id, to_agency_id, service, \

@@ -10,7 +10,8 @@ use emas_domain::pipeline::{Refusal, Stage};
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
 use emas_store::people::{self, AddressInput, PersonInput};
 use emas_store::pipeline::{
-    self, BoardFilter, BusinessInput, CapitalInput, MoveError, Mover, test_cohort, test_enrol,
+    self, BoardFilter, BusinessInput, CapitalInput, MoveError, Mover, test_assign_trainer,
+    test_cohort, test_enrol,
 };
 use emas_store::testing::test_databases;
 use emas_store::users::{NewUser, create_user};
@@ -122,6 +123,9 @@ async fn moves_reverts_board_and_funnel() {
         let cohort = test_cohort(&db, w.agency, "36.04", "Angkatan 1")
             .await
             .expect("cohort");
+        test_assign_trainer(&db, cohort, w.trainer.user_id)
+            .await
+            .expect("trainer");
         let siti = test_enrol(&db, cohort, person(&db, "Siti Aminah", "36.04.01").await)
             .await
             .expect("enrol");

@@ -5,9 +5,11 @@ use chrono::NaiveDate;
 use emas_domain::access::{RegionCode, Role, Scope};
 use emas_domain::nik::Sex;
 use emas_domain::person::{MigrationStatus, PlacementRoute, Sector};
+use emas_domain::pipeline::Stage;
 use emas_domain::programme::{Ineligible, TestKind, TrackKind};
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
 use emas_store::people::{self, AddressInput, PersonInput, PlacementInput};
+use emas_store::pipeline::{self, MoveError, Mover};
 use emas_store::programmes::{
     self, CohortInput, EnrolError, MarkError, ProgrammeInput, TrackInput,
 };
@@ -75,6 +77,8 @@ async fn person(db: &Db, name: &str, region: &str, returned: Option<NaiveDate>) 
 
 struct World {
     officer: i64,
+    trainer: i64,
+    agency: i64,
     cohort: i64,
     track: i64,
     programme: i64,
@@ -168,6 +172,7 @@ async fn world(db: &Db, capacity: i32) -> World {
             capacity,
             starts_on: Some(date(2027, 2, 1)),
             ends_on: Some(date(2027, 4, 1)),
+            region_code: None,
             trainer_ids: vec![trainer, trainer],
         },
         now(),
@@ -177,6 +182,8 @@ async fn world(db: &Db, capacity: i32) -> World {
     tx.commit().await.expect("commit");
     World {
         officer,
+        trainer,
+        agency,
         cohort,
         track,
         programme,
@@ -379,6 +386,7 @@ async fn an_ineligible_person_stops_the_whole_enrolment_with_every_reason() {
                 capacity: 5,
                 starts_on: None,
                 ends_on: None,
+                region_code: None,
                 trainer_ids: vec![],
             },
             now(),
@@ -434,6 +442,7 @@ async fn a_full_cohort_and_foreign_marks_are_refused() {
                 capacity: 5,
                 starts_on: None,
                 ends_on: None,
+                region_code: None,
                 trainer_ids: vec![],
             },
             now(),
@@ -482,5 +491,112 @@ async fn a_full_cohort_and_foreign_marks_are_refused() {
             db.programme(999_999).await,
             Err(DbError::NotFound)
         ));
+    }
+}
+
+#[tokio::test]
+async fn a_trainer_acts_only_on_the_cohorts_they_are_assigned_to() {
+    for db in test_databases().await {
+        let w = world(&db, 5).await;
+        let siti = person(&db, "Siti Aminah", "36.04.05", Some(date(2025, 6, 1))).await;
+        let mut tx = db.begin().await.expect("begin");
+        let other = create_user(
+            &mut tx,
+            &NewUser {
+                username: "trainer.lain",
+                display_name: "Pelatih Angkatan Lain",
+                password: "kata sandi panjang sekali",
+                role: Role::Trainer,
+                scope: scope(),
+                agency_id: w.agency,
+                must_change_password: false,
+            },
+            now(),
+        )
+        .await
+        .expect("user");
+        let ids = programmes::enrol(
+            &mut tx,
+            w.cohort,
+            &[siti],
+            &scope(),
+            w.officer,
+            today(),
+            now(),
+        )
+        .await
+        .expect("enrol");
+        let session =
+            programmes::add_session(&mut tx, w.cohort, date(2027, 2, 1), "Pembukuan", now())
+                .await
+                .expect("session");
+        tx.commit().await.expect("commit");
+        let e = ids[0];
+        assert!(db.acts_on_cohort(w.cohort, w.trainer).await.expect("read"));
+        assert!(db.acts_on_cohort(w.cohort, w.officer).await.expect("read"));
+        assert!(!db.acts_on_cohort(w.cohort, other).await.expect("read"));
+
+        // A trainer of another cohort: attendance, scores and the stage are refused, and
+        // nothing is written.
+        let mut tx = db.begin().await.expect("begin");
+        let r = programmes::record_attendance(&mut tx, session, &[(e, true)], other, now()).await;
+        assert!(matches!(r, Err(MarkError::NotAssigned)), "{r:?}");
+        let r =
+            programmes::record_scores(&mut tx, w.cohort, &[(e, TestKind::Pre, 50)], other, now())
+                .await;
+        assert!(matches!(r, Err(MarkError::NotAssigned)), "{r:?}");
+        let r = pipeline::move_stage(
+            &mut tx,
+            e,
+            Some(Stage::Registered),
+            Stage::Assessed,
+            "",
+            Mover::staff(other, Role::Trainer),
+            now(),
+        )
+        .await;
+        assert!(matches!(r, Err(MoveError::NotAssigned)), "{r:?}");
+        drop(tx);
+        assert!(db.session_marks(session).await.expect("marks").is_empty());
+        assert_eq!(db.enrolment(e).await.expect("e").stage(), Stage::Registered);
+
+        // The cohort's own trainer takes the sheet, the scores and marks "assessed" and
+        // "trained".
+        let mut tx = db.begin().await.expect("begin");
+        programmes::record_attendance(&mut tx, session, &[(e, true)], w.trainer, now())
+            .await
+            .expect("marks");
+        programmes::record_scores(
+            &mut tx,
+            w.cohort,
+            &[(e, TestKind::Post, 80)],
+            w.trainer,
+            now(),
+        )
+        .await
+        .expect("scores");
+        let by = Mover::staff(w.trainer, Role::Trainer);
+        pipeline::move_stage(&mut tx, e, None, Stage::Assessed, "", by, now())
+            .await
+            .expect("assessed");
+        let change = pipeline::move_stage(&mut tx, e, None, Stage::Trained, "", by, now())
+            .await
+            .expect("trained");
+        tx.commit().await.expect("commit");
+        assert_eq!(db.session_marks(session).await.expect("marks").len(), 1);
+
+        // Nor may the other trainer take the cohort trainer's mark back.
+        let mut tx = db.begin().await.expect("begin");
+        let r = pipeline::revert(
+            &mut tx,
+            change,
+            "salah",
+            Mover::staff(other, Role::Trainer),
+            now(),
+        )
+        .await;
+        assert!(matches!(r, Err(MoveError::NotAssigned)), "{r:?}");
+        drop(tx);
+        assert_eq!(db.enrolment(e).await.expect("e").stage(), Stage::Trained);
     }
 }

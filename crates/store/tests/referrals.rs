@@ -428,3 +428,56 @@ async fn two_officers_deciding_at_the_same_moment_make_one_decision() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_referral_goes_only_to_an_agency_serving_where_the_person_lives() {
+    for db in test_databases().await {
+        let w = world(&db).await;
+        // A bank of Kabupaten Tangerang offers KUR, but not to a resident of Kabupaten Serang.
+        let mut tx = db.begin().await.expect("begin");
+        let tangerang = create_agency(
+            &mut tx,
+            &NewAgency {
+                code: "bri-tangerang",
+                name: "BRI Unit Tigaraksa",
+                kind: AgencyKind::Bank,
+                region_code: Some("36.03"),
+            },
+            now(),
+        )
+        .await
+        .expect("agency");
+        referrals::set_agency_services(&mut tx, tangerang, &[Service::Kur])
+            .await
+            .expect("services");
+        tx.commit().await.expect("commit");
+        let mut tx = db.begin().await.expect("begin");
+        let r = referrals::refer(
+            &mut tx,
+            &NewReferral {
+                person_id: w.person,
+                enrolment_id: None,
+                from_agency_id: w.disnaker,
+                to_agency_id: tangerang,
+                service: Service::Kur,
+                note: "",
+                due_on: today(),
+                created_by: w.officer,
+            },
+            today(),
+            now(),
+        )
+        .await;
+        assert!(matches!(r, Err(ReferralError::OutsideArea)), "{r:?}");
+        drop(tx);
+        assert_eq!(count(&db, "referral").await, 0);
+        // The bank of the person's own regency serves them.
+        refer(&db, &w, Service::Kur, today()).await.expect("sent");
+
+        assert!(referrals::serves(None, Some("36.04.05.2001")), "national");
+        assert!(referrals::serves(Some("36"), Some("36.04.05")));
+        assert!(referrals::serves(Some("36.04"), Some("36.04.05.2001")));
+        assert!(!referrals::serves(Some("36.03"), Some("36.04.05")));
+        assert!(!referrals::serves(Some("36.04"), None), "unknown address");
+    }
+}

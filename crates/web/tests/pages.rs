@@ -473,10 +473,13 @@ async fn demo_mode_shows_the_demo_accounts_and_loads_only_once() {
         let outcome = emas_store::demo::load(&db, emas_store::now())
             .await
             .expect("demo");
-        assert!(matches!(
+        assert_eq!(
             outcome,
-            emas_store::demo::DemoOutcome::Loaded { accounts: 16, .. }
-        ));
+            emas_store::demo::DemoOutcome::Loaded {
+                agencies: 23,
+                accounts: emas_store::demo::accounts().len()
+            }
+        );
         let again = emas_store::demo::load(&db, emas_store::now())
             .await
             .expect("demo");

@@ -10,7 +10,7 @@ use common::{Caller, TestApp};
 use emas_domain::access::Role;
 use emas_domain::person::MigrationStatus;
 use emas_store::people::{self, AddressInput, PersonInput};
-use emas_store::pipeline::{test_cohort, test_enrol};
+use emas_store::pipeline::{test_assign_trainer, test_cohort, test_enrol};
 use emas_store::testing::test_databases;
 use emas_store::{Db, now};
 
@@ -76,9 +76,13 @@ async fn world(db: Db) -> World {
     )
     .await
     .expect("enrol");
+    let trainer = app.caller("trainer", Role::Trainer, "36.04").await;
+    test_assign_trainer(&app.db, cohort, trainer.user_id)
+        .await
+        .expect("trainer");
     World {
         officer: app.caller("officer", Role::ProgrammeOfficer, "36.04").await,
-        trainer: app.caller("trainer", Role::Trainer, "36.04").await,
+        trainer,
         mentor: app.caller("mentor", Role::Mentor, "36.04").await,
         lebak: app.caller("lebak", Role::ProgrammeOfficer, "36.02").await,
         app,
@@ -578,5 +582,49 @@ async fn a_banks_officer_marks_financed_and_a_cooperative_offices_the_registered
         let r = w.app.post(&path, bank, "to=financed").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert_eq!(stage(&w, w.siti).await, "financed");
+    }
+}
+
+#[tokio::test]
+async fn a_trainer_of_another_cohort_may_not_move_its_participants() {
+    for db in test_databases().await {
+        let w = world(db).await;
+        let other = w.app.caller("pelatih.lain", Role::Trainer, "36.04").await;
+        let page = w
+            .app
+            .get(&format!("/participants/{}", w.siti), Some(&other))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "the participant is in scope");
+        assert!(
+            !page.body.contains("value=\"assessed\""),
+            "no moves are offered to a trainer of another cohort"
+        );
+        let r = w
+            .app
+            .post(
+                &format!("/participants/{}/stage", w.siti),
+                &other,
+                "from=registered&to=assessed",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(
+            r.body.contains("Hanya pelatih yang ditugaskan"),
+            "{}",
+            r.body
+        );
+        let r = w
+            .app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/enrolments/{}/stage", w.siti),
+                Some(&other.api_token),
+                r#"{"to":"assessed"}"#,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(r.body.contains("cohort-not-assigned"), "{}", r.body);
+        assert_eq!(stage(&w, w.siti).await, "registered", "nothing changed");
+        assert!(w.app.db.stage_history(w.siti).await.expect("h").is_empty());
     }
 }

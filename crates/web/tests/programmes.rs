@@ -545,12 +545,21 @@ async fn bad_input_is_refused_with_a_clear_message_and_writes_nothing() {
         let res = app
             .post(
                 &format!("/sessions/{foreign}/attendance"),
-                &trainer,
+                &officer,
                 &format!("a{e_siti}=present"),
             )
             .await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST);
         assert!(res.body.contains("bukan dari angkatan ini"));
+        // The first cohort's trainer is not the second's: refused before the names are read.
+        let res = app
+            .post(
+                &format!("/sessions/{foreign}/attendance"),
+                &trainer,
+                &format!("a{e_siti}=present"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
         let res = app
             .post(
                 &format!("/sessions/{}/attendance", s.sessions[0]),
@@ -895,5 +904,239 @@ async fn the_programme_through_the_api() {
             100
         );
         assert_eq!(detail["participants"][0]["completion"]["completed"], true);
+    }
+}
+
+#[tokio::test]
+async fn a_trainer_of_another_cohort_takes_no_attendance_and_records_no_scores() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let officer = app.caller("officer", Role::ProgrammeOfficer, "36.04").await;
+        let trainer = app.caller("trainer", Role::Trainer, "36.04").await;
+        let other = app.caller("pelatih.lain", Role::Trainer, "36.04").await;
+        let s = setup(&app, &officer, &trainer, 3).await;
+        let siti = returnee(&app, "Siti Aminah", "36.04.05", 200).await;
+        let res = app
+            .post(
+                &format!("/cohorts/{}/enrol", s.cohort),
+                &officer,
+                &format!("person_id={siti}"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let e = enrolment_ids(&app, s.cohort).await[0].1;
+
+        // The cohort's page offers the other trainer neither the sheet nor the score boxes.
+        let page = app
+            .get(&format!("/cohorts/{}", s.cohort), Some(&other))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page
+                .body
+                .contains(&format!("/sessions/{}/attendance\"", s.sessions[0]))
+        );
+        assert!(!page.body.contains(&format!("name=\"pre{e}\"")));
+        let own = app
+            .get(&format!("/cohorts/{}", s.cohort), Some(&trainer))
+            .await;
+        assert!(
+            own.body
+                .contains(&format!("/sessions/{}/attendance\"", s.sessions[0]))
+        );
+
+        let sheet = format!("/sessions/{}/attendance", s.sessions[0]);
+        let res = app.post(&sheet, &other, &format!("a{e}=present")).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+        let res = app
+            .post(
+                &format!("/cohorts/{}/scores", s.cohort),
+                &other,
+                &format!("pre{e}=40"),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/sessions/{}/attendance", s.sessions[0]),
+                Some(&other.api_token),
+                &format!(r#"{{"marks":[{{"enrolment_id":{e},"present":true}}]}}"#),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+        assert!(
+            app.db
+                .session_marks(s.sessions[0])
+                .await
+                .expect("marks")
+                .is_empty()
+        );
+        let c = app.db.cohort(s.cohort).await.expect("cohort");
+        let list = app.db.participants(&c).await.expect("participants");
+        assert_eq!(list[0].row.pre_score, None, "nothing written");
+
+        // The cohort's own trainer may.
+        let res = app.post(&sheet, &trainer, &format!("a{e}=present")).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+}
+
+#[tokio::test]
+async fn a_province_programme_is_seen_read_only_by_a_regency_for_its_own_cohorts() {
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let province = app
+            .caller("officer.banten", Role::ProgrammeOfficer, "36")
+            .await;
+        let serang = app
+            .caller("officer.serang", Role::ProgrammeOfficer, "36.04")
+            .await;
+        let tangerang = app
+            .caller("officer.tangerang", Role::ProgrammeOfficer, "36.03")
+            .await;
+        let form = format!(
+            "name=Wirausaha+Provinsi+2027&owner_agency_id={}&region_code=36&starts_on=2027-01-01&ends_on=2027-12-31",
+            app.agency_id
+        );
+        let res = app.post("/programmes", &province, &form).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let programme: i64 = res
+            .location()
+            .and_then(|l| l.strip_prefix("/programmes/"))
+            .and_then(|id| id.parse().ok())
+            .expect("to the programme");
+        let res = app
+            .post(
+                &format!("/programmes/{programme}/tracks"),
+                &province,
+                "kind=economic&name=Kewirausahaan&min_attendance_percent=80",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let track = app.db.tracks(programme).await.expect("tracks")[0].id;
+        let cohorts = format!("/tracks/{track}/cohorts");
+
+        // The cohort's region: within the programme's, a known code, readable; else refused
+        // with the field named, and nothing written.
+        for (region, message) in [
+            ("32.01", "harus berada di dalam wilayah program"),
+            ("36.04.99", "Kode wilayah tidak dikenal"),
+            ("Serang", "Kode wilayah tidak terbaca"),
+        ] {
+            let res = app
+                .post(
+                    &cohorts,
+                    &province,
+                    &format!("name=X&capacity=20&region_code={region}"),
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::BAD_REQUEST, "{region}");
+            assert!(res.body.contains(message), "{region}: {}", res.body);
+        }
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/tracks/{track}/cohorts"),
+                Some(&province.api_token),
+                r#"{"name":"X","capacity":"20","region_code":"31.71"}"#,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        assert!(res.body.contains("region_code"), "{}", res.body);
+        assert!(app.db.track_cohorts(track).await.expect("c").is_empty());
+
+        let res = app
+            .post(
+                &cohorts,
+                &province,
+                "name=Angkatan+Serang&capacity=20&region_code=36.04",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        let res = app
+            .api_send(
+                Method::POST,
+                &format!("/api/v1/tracks/{track}/cohorts"),
+                Some(&province.api_token),
+                r#"{"name":"Angkatan Lebak","capacity":"20","region_code":"36.02"}"#,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let all = app.db.track_cohorts(track).await.expect("cohorts");
+        let own = all
+            .iter()
+            .find(|c| c.name == "Angkatan Serang")
+            .expect("serang");
+        let lebak = all
+            .iter()
+            .find(|c| c.name == "Angkatan Lebak")
+            .expect("lebak");
+        assert_eq!(own.region_code.as_deref(), Some("36.04"));
+
+        // Kabupaten Serang sees the programme and its own cohort, read-only; not Lebak's.
+        let list = app.get("/programmes", Some(&serang)).await;
+        assert!(list.body.contains("Wirausaha Provinsi 2027"));
+        let page = app
+            .get(&format!("/programmes/{programme}"), Some(&serang))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Angkatan Serang"));
+        assert!(!page.body.contains("Angkatan Lebak"));
+        assert!(
+            !page.body.contains(&format!("action=\"{cohorts}\"")),
+            "no forms"
+        );
+        let api = app
+            .api_get(
+                &format!("/api/v1/programmes/{programme}"),
+                Some(&serang.api_token),
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::OK);
+        assert!(api.body.contains("Angkatan Serang") && !api.body.contains("Angkatan Lebak"));
+        let c = app
+            .get(&format!("/cohorts/{}", own.id), Some(&serang))
+            .await;
+        assert_eq!(c.status, StatusCode::OK);
+        assert_eq!(
+            app.get(&format!("/cohorts/{}", lebak.id), Some(&serang))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        for (path, body) in [
+            (
+                format!("/programmes/{programme}/tracks"),
+                "kind=social&name=X".to_owned(),
+            ),
+            (
+                cohorts.clone(),
+                "name=Y&capacity=5&region_code=36.04".to_owned(),
+            ),
+            (
+                format!("/cohorts/{}/sessions", own.id),
+                "held_on=2027-03-01&topic=Pasar".to_owned(),
+            ),
+            (
+                format!("/cohorts/{}/enrol", own.id),
+                "person_id=1".to_owned(),
+            ),
+        ] {
+            let res = app.post(&path, &serang, &body).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        assert_eq!(app.db.track_cohorts(track).await.expect("c").len(), 2);
+        assert!(app.db.sessions(own.id).await.expect("s").is_empty());
+
+        // Kabupaten Tangerang has no cohort there: nothing.
+        assert_eq!(
+            app.get(&format!("/programmes/{programme}"), Some(&tangerang))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let list = app.get("/programmes", Some(&tangerang)).await;
+        assert!(!list.body.contains("Wirausaha Provinsi 2027"));
     }
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use emas_domain::business::check_rupiah;
-use emas_domain::pipeline::{self as rules, Stage};
+use emas_domain::pipeline::Stage;
 use emas_store::audit;
 use emas_store::pipeline::{self, BusinessRow, CapitalRow, MonthRow, StageChangeRow};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,8 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::pages::people::clip;
 use crate::pages::pipeline::{
-    BusinessForm, Invalid, move_error, mover, validate_business, validate_month, visible_enrolment,
+    BusinessForm, Invalid, move_error, mover, stage_options, validate_business, validate_month,
+    visible_enrolment,
 };
 
 /// A refusal: a stable key, the message in the caller's language, and the field it concerns.
@@ -101,13 +102,13 @@ pub struct MoveOption {
 
 async fn stages_out(app: &App, ctx: &Ctx, id: i64) -> Result<StagesOut, AppError> {
     let e = visible_enrolment(app, ctx, id).await?;
-    let by = mover(app, ctx).await?;
+    let options = stage_options(app, ctx, &e).await?;
     let history = app.db.stage_history(id).await?;
     Ok(StagesOut {
         enrolment_id: e.id,
         person_id: e.person_id,
         cohort_id: e.cohort_id,
-        may_move_to: rules::options(by.actor, e.stage())
+        may_move_to: options
             .into_iter()
             .map(|(s, r)| MoveOption {
                 stage: s.as_str().to_owned(),

@@ -16,8 +16,8 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::pages::programmes::{
     CohortForm, Enrolled, ProgrammeForm, cohort_input, enrol_people, explain_refusal,
-    programme_input, save_attendance, visible_cohort, visible_programme, visible_session,
-    visible_track,
+    managed_cohort, managed_programme, programme_input, save_attendance, visible_cohort,
+    visible_cohorts, visible_participants, visible_programme, visible_session, visible_track,
 };
 
 #[derive(Serialize, ToSchema)]
@@ -86,11 +86,12 @@ pub async fn create(
 }
 
 async fn detail(app: &App, ctx: &Ctx, id: i64) -> Result<ProgrammeDetail, AppError> {
+    let programme = visible_programme(app, ctx, id).await?;
     Ok(ProgrammeDetail {
-        programme: visible_programme(app, ctx, id).await?,
         partners: app.db.partners(id).await?,
         tracks: app.db.tracks(id).await?,
-        cohorts: app.db.programme_cohorts(id).await?,
+        cohorts: visible_cohorts(app, ctx, &programme).await?,
+        programme,
     })
 }
 
@@ -113,8 +114,15 @@ pub async fn track_cohorts(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<Cohort>>, AppError> {
-    visible_track(&app, &ctx, id).await?;
-    Ok(Json(app.db.track_cohorts(id).await?))
+    let track = visible_track(&app, &ctx, id).await?;
+    let p = visible_programme(&app, &ctx, track.programme_id).await?;
+    Ok(Json(
+        visible_cohorts(&app, &ctx, &p)
+            .await?
+            .into_iter()
+            .filter(|c| c.track_id == id)
+            .collect(),
+    ))
 }
 
 /// Create a cohort of a track (capacity 1 to 1000, dates in order, trainers of the region).
@@ -128,7 +136,7 @@ pub async fn create_cohort(
     Json(form): Json<CohortForm>,
 ) -> Result<Response, AppError> {
     let track = visible_track(&app, &ctx, id).await?;
-    let p = app.db.programme(track.programme_id).await?;
+    let p = managed_programme(&app, &ctx, track.programme_id).await?;
     let input = match cohort_input(&app, &ctx, &p.region_code, &form).await? {
         Ok(i) => i,
         Err(e) => return Ok(invalid("invalid-cohort", e.by_field())),
@@ -166,7 +174,7 @@ pub async fn cohort(
     Path(id): Path<i64>,
 ) -> Result<Json<CohortDetail>, AppError> {
     let c = visible_cohort(&app, &ctx, id).await?;
-    let participants = app.db.participants(&c).await?;
+    let participants = visible_participants(&app, &ctx, &c).await?;
     app.audit.log(ctx.audit_entry("cohort.read", "cohort", id));
     Ok(Json(CohortDetail {
         sessions: app.db.sessions(id).await?,
@@ -214,7 +222,7 @@ pub async fn enrol(
     Path(id): Path<i64>,
     Json(body): Json<EnrolIn>,
 ) -> Result<Response, AppError> {
-    visible_cohort(&app, &ctx, id).await?;
+    managed_cohort(&app, &ctx, id).await?;
     let refused = |status, error: &str, messages, people| {
         (
             status,

@@ -68,6 +68,20 @@ pub(crate) async fn mover(app: &App, ctx: &Ctx) -> Result<Mover, AppError> {
     })
 }
 
+/// The stages the caller may move a participant to: none for a trainer of another cohort.
+pub(crate) async fn stage_options(
+    app: &App,
+    ctx: &Ctx,
+    e: &EnrolmentView,
+) -> Result<Vec<(Stage, bool)>, AppError> {
+    let user = ctx.require_user()?;
+    if !ctx.may(Action::MoveStages) || !app.db.acts_on_cohort(e.cohort_id, user.id).await? {
+        return Ok(Vec::new());
+    }
+    let by = mover(app, ctx).await?;
+    Ok(rules::options(by.actor, e.stage()))
+}
+
 /// A field that failed validation and the key of its message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Invalid {
@@ -111,6 +125,7 @@ pub(crate) fn move_error(e: &MoveError) -> Option<(StatusCode, &'static str)> {
         }
         MoveError::Stale => (StatusCode::CONFLICT, "stage-stale"),
         MoveError::AlreadyReverted => (StatusCode::CONFLICT, "stage-already-reverted"),
+        MoveError::NotAssigned => (StatusCode::FORBIDDEN, "cohort-not-assigned"),
         MoveError::Db(_) => return None,
     })
 }
@@ -280,8 +295,8 @@ async fn participant_page(
     typed: Option<BusinessForm>,
 ) -> Result<Response, AppError> {
     let e = visible_enrolment(app, ctx, id).await?;
-    let by = mover(app, ctx).await?;
     let stage = e.stage();
+    let options = stage_options(app, ctx, &e).await?;
     let history = app.db.stage_history(id).await?;
     let business = app.db.business_of(id).await?;
     let (months, capital, owners) = match &business {
@@ -304,11 +319,7 @@ async fn participant_page(
         .log(ctx.audit_entry("enrolment.read", "enrolment", id));
     let may_move = ctx.may(Action::MoveStages);
     let mut r = ParticipantPage {
-        options: if may_move {
-            rules::options(by.actor, stage)
-        } else {
-            Vec::new()
-        },
+        options,
         may_move,
         may_business: ctx.may(Action::ManageBusinesses),
         ctx,

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use emas_domain::access::{RegionCode, Role, Scope};
 use emas_domain::programme::{Ineligible, TestKind, TrackKind, parse_score};
+use emas_domain::regions::Regions;
 use emas_store::agencies::Agency;
 use emas_store::audit;
 use emas_store::people::{PersonQuery, PersonSummary};
@@ -80,17 +81,84 @@ impl Errors {
 
 // ---- scope ----
 
+/// Whether the caller's scope holds the programme's whole region: only then may they change
+/// it, its tracks, cohorts, sessions and enrolments.
+pub(crate) fn manages_region(ctx: &Ctx, programme_region: &str) -> bool {
+    ctx.user()
+        .is_some_and(|u| person_in_scope(&u.scope, Some(programme_region)))
+}
+
+/// Whether a cohort is the caller's own although its programme is wider (a province
+/// programme's cohort in the caller's regency): seen, not managed.
+fn cohort_in_scope(ctx: &Ctx, c: &Cohort) -> bool {
+    ctx.user().is_some_and(|u| {
+        c.region_code.is_some() && person_in_scope(&u.scope, c.region_code.as_deref())
+    })
+}
+
+/// A programme the caller may see: within their scope, or wider with one of its cohorts within
+/// it (read-only, see [`manages_region`]). Others get 404.
 pub(crate) async fn visible_programme(
     app: &App,
     ctx: &Ctx,
     id: i64,
 ) -> Result<Programme, AppError> {
-    let user = ctx.require_user()?;
     let p = app.db.programme(id).await?;
-    if !person_in_scope(&user.scope, Some(&p.region_code)) {
-        return Err(AppError::NotFound);
+    if manages_region(ctx, &p.region_code) {
+        return Ok(p);
+    }
+    let cohorts = app.db.programme_cohorts(id).await?;
+    if cohorts.iter().any(|c| cohort_in_scope(ctx, c)) {
+        return Ok(p);
+    }
+    Err(AppError::NotFound)
+}
+
+/// A cohort's participants as the caller may see them: all when they manage the programme,
+/// else those living within their scope.
+pub(crate) async fn visible_participants(
+    app: &App,
+    ctx: &Ctx,
+    c: &Cohort,
+) -> Result<Vec<Participant>, AppError> {
+    let all = app.db.participants(c).await?;
+    if manages_region(ctx, &c.programme_region) {
+        return Ok(all);
+    }
+    let user = ctx.require_user()?;
+    Ok(all
+        .into_iter()
+        .filter(|p| person_in_scope(&user.scope, p.row.region_code.as_deref()))
+        .collect())
+}
+
+/// A programme the caller may change: seen and within their scope, else 403.
+pub(crate) async fn managed_programme(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<Programme, AppError> {
+    let p = visible_programme(app, ctx, id).await?;
+    if !manages_region(ctx, &p.region_code) {
+        return Err(AppError::Forbidden);
     }
     Ok(p)
+}
+
+/// The cohorts of a programme the caller may see: all when they manage it, else their own.
+pub(crate) async fn visible_cohorts(
+    app: &App,
+    ctx: &Ctx,
+    p: &Programme,
+) -> Result<Vec<Cohort>, AppError> {
+    let all = app.db.programme_cohorts(p.id).await?;
+    if manages_region(ctx, &p.region_code) {
+        return Ok(all);
+    }
+    Ok(all
+        .into_iter()
+        .filter(|c| cohort_in_scope(ctx, c))
+        .collect())
 }
 
 pub(crate) async fn visible_track(app: &App, ctx: &Ctx, id: i64) -> Result<Track, AppError> {
@@ -100,12 +168,31 @@ pub(crate) async fn visible_track(app: &App, ctx: &Ctx, id: i64) -> Result<Track
 }
 
 pub(crate) async fn visible_cohort(app: &App, ctx: &Ctx, id: i64) -> Result<Cohort, AppError> {
-    let user = ctx.require_user()?;
+    ctx.require_user()?;
     let c = app.db.cohort(id).await?;
-    if !person_in_scope(&user.scope, Some(&c.programme_region)) {
+    if !manages_region(ctx, &c.programme_region) && !cohort_in_scope(ctx, &c) {
         return Err(AppError::NotFound);
     }
     Ok(c)
+}
+
+/// A cohort the caller may change (sessions, enrolment): its programme within their scope.
+pub(crate) async fn managed_cohort(app: &App, ctx: &Ctx, id: i64) -> Result<Cohort, AppError> {
+    let c = visible_cohort(app, ctx, id).await?;
+    if !manages_region(ctx, &c.programme_region) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(c)
+}
+
+/// Attendance and scores: by those who manage the programme, or by a trainer assigned to the
+/// cohort (whom the store checks again in the writing transaction).
+pub(crate) async fn may_mark(app: &App, ctx: &Ctx, c: &Cohort) -> Result<bool, AppError> {
+    let user = ctx.require_user()?;
+    if !ctx.may(Action::TakeAttendance) || !app.db.acts_on_cohort(c.id, user.id).await? {
+        return Ok(false);
+    }
+    Ok(manages_region(ctx, &c.programme_region) || user.role == Role::Trainer)
 }
 
 pub(crate) async fn visible_session(
@@ -279,6 +366,11 @@ pub struct CohortForm {
     pub starts_on: String,
     #[serde(default)]
     pub ends_on: String,
+    /// The cohort's region, a Kemendagri code within the programme's (e.g. `36.04` in a
+    /// province programme); empty: the programme's whole region. Regency users see the cohorts
+    /// of wider programmes in their region, read-only.
+    #[serde(default)]
+    pub region_code: String,
     /// Accounts of role trainer.
     #[serde(default)]
     pub trainer_ids: Vec<i64>,
@@ -299,6 +391,7 @@ impl CohortForm {
             capacity: get("capacity"),
             starts_on: get("starts_on"),
             ends_on: get("ends_on"),
+            region_code: get("region_code"),
             trainer_ids: pairs
                 .iter()
                 .filter(|(k, _)| k == "trainer")
@@ -365,6 +458,25 @@ pub(crate) async fn cohort_input(
     {
         e.add("ends_on", ctx.t("dates-out-of-order"));
     }
+    // The cohort's region lies within the programme's and is a code the reference data holds.
+    let region_code = match f.region_code.trim() {
+        "" => None,
+        typed => match RegionCode::parse(typed) {
+            Ok(code) if Regions::reference().get(&code).is_none() => {
+                e.add("region_code", ctx.t("region-unknown"));
+                None
+            }
+            Ok(code) if RegionCode::parse(region).is_ok_and(|p| p.contains(&code)) => Some(code),
+            Ok(_) => {
+                e.add("region_code", ctx.t("cohort-region-outside"));
+                None
+            }
+            Err(_) => {
+                e.add("region_code", ctx.t("cohort-region-invalid"));
+                None
+            }
+        },
+    };
     let allowed = trainers_for(app, region).await?;
     if f.trainer_ids.len() > 20
         || f.trainer_ids
@@ -380,6 +492,7 @@ pub(crate) async fn cohort_input(
             capacity,
             starts_on,
             ends_on,
+            region_code,
             trainer_ids: f.trainer_ids.clone(),
         }),
         _ => Err(e),
@@ -522,7 +635,7 @@ async fn programme_page(
 ) -> Result<Response, AppError> {
     let p = visible_programme(app, ctx, id).await?;
     let partners = app.db.partners(id).await?;
-    let cohorts = app.db.programme_cohorts(id).await?;
+    let cohorts = visible_cohorts(app, ctx, &p).await?;
     let tracks = app
         .db
         .tracks(id)
@@ -543,7 +656,7 @@ async fn programme_page(
         ctx,
         partners,
         tracks,
-        may_manage: ctx.may(Action::ManageProgrammes),
+        may_manage: ctx.may(Action::ManageProgrammes) && manages_region(ctx, &p.region_code),
         agencies: app.db.agencies().await?,
         trainers,
         kinds: TrackKind::ALL,
@@ -570,7 +683,7 @@ pub async fn add_track(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<TrackForm>,
 ) -> Result<Response, AppError> {
-    visible_programme(&app, &ctx, id).await?;
+    managed_programme(&app, &ctx, id).await?;
     let input = match track_input(&ctx, &form) {
         Ok(i) => i,
         Err(e) => return programme_page(&app, &ctx, id, e, None, None).await,
@@ -599,7 +712,7 @@ pub async fn add_partner(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<PartnerForm>,
 ) -> Result<Response, AppError> {
-    visible_programme(&app, &ctx, id).await?;
+    managed_programme(&app, &ctx, id).await?;
     let agency = match form.agency_id.trim().parse::<i64>() {
         Ok(a) => app.db.agency(a).await.ok(),
         Err(_) => None,
@@ -625,7 +738,7 @@ pub async fn create_cohort(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let track = visible_track(&app, &ctx, track_id).await?;
-    let p = app.db.programme(track.programme_id).await?;
+    let p = managed_programme(&app, &ctx, track.programme_id).await?;
     let form = CohortForm::from_pairs(&pairs);
     let input = match cohort_input(&app, &ctx, &p.region_code, &form).await? {
         Ok(i) => i,
@@ -716,8 +829,10 @@ async fn cohort_page(
     let c = visible_cohort(app, ctx, id).await?;
     let sessions = app.db.sessions(id).await?;
     let trainers = app.db.cohort_trainers(id).await?;
-    let participants = app.db.participants(&c).await?;
-    let may_manage = ctx.may(Action::ManageProgrammes);
+    let participants = visible_participants(app, ctx, &c).await?;
+    let may_manage = ctx.may(Action::ManageProgrammes) && manages_region(ctx, &c.programme_region);
+    // A trainer takes attendance and scores only in the cohorts they are assigned to.
+    let may_attend = may_mark(app, ctx, &c).await?;
     let name = filter_value(&query.q);
     let region = filter_value(&query.region).and_then(|r| RegionCode::parse(&r).ok());
     let found = if may_manage && (name.is_some() || region.is_some()) {
@@ -755,7 +870,7 @@ async fn cohort_page(
         trainers,
         participants,
         may_manage,
-        may_attend: ctx.may(Action::TakeAttendance),
+        may_attend,
         query,
         found,
         refused: problems.refused,
@@ -782,7 +897,7 @@ pub async fn add_session(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<SessionForm>,
 ) -> Result<Response, AppError> {
-    visible_cohort(&app, &ctx, id).await?;
+    managed_cohort(&app, &ctx, id).await?;
     let mut e = Errors::default();
     let held_on = parse_day(&form.held_on);
     if held_on.is_none() {
@@ -867,7 +982,7 @@ pub async fn enrol(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    visible_cohort(&app, &ctx, id).await?;
+    managed_cohort(&app, &ctx, id).await?;
     let mut ids = Vec::new();
     let mut unreadable = false;
     for (k, v) in &pairs {
@@ -918,7 +1033,10 @@ pub async fn scores(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    visible_cohort(&app, &ctx, id).await?;
+    let c = visible_cohort(&app, &ctx, id).await?;
+    if !may_mark(&app, &ctx, &c).await? {
+        return Err(AppError::Forbidden);
+    }
     let user = ctx.require_user()?.clone();
     let mut scores = Vec::new();
     let mut bad = false;
@@ -952,6 +1070,7 @@ pub async fn scores(
                 return Ok(see_other(format!("/cohorts/{id}")));
             }
             Err(MarkError::NotInCohort(_)) => Some(ctx.t("attendance-not-in-cohort")),
+            Err(MarkError::NotAssigned) => return Err(AppError::Forbidden),
             Err(MarkError::Db(e)) => return Err(e.into()),
         }
     };
@@ -980,11 +1099,14 @@ struct AttendancePage<'a> {
     error: Option<String>,
 }
 
-async fn sheet_rows(app: &App, c: &Cohort, session_id: i64) -> Result<Vec<SheetRow>, AppError> {
+async fn sheet_rows(
+    app: &App,
+    ctx: &Ctx,
+    c: &Cohort,
+    session_id: i64,
+) -> Result<Vec<SheetRow>, AppError> {
     let marks = app.db.session_marks(session_id).await?;
-    Ok(app
-        .db
-        .participants(c)
+    Ok(visible_participants(app, ctx, c)
         .await?
         .into_iter()
         .map(|p| SheetRow {
@@ -1005,7 +1127,7 @@ async fn attendance_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let (s, c) = visible_session(app, ctx, id).await?;
-    let rows = sheet_rows(app, &c, id).await?;
+    let rows = sheet_rows(app, ctx, &c, id).await?;
     app.audit
         .log(ctx.audit_entry("session.read", "cohort_session", id));
     let bad = error.is_some();
@@ -1035,6 +1157,10 @@ pub(crate) async fn save_attendance(
     session_id: i64,
     marks: &[(i64, bool)],
 ) -> Result<Result<usize, &'static str>, AppError> {
+    let (_, c) = visible_session(app, ctx, session_id).await?;
+    if !may_mark(app, ctx, &c).await? {
+        return Err(AppError::Forbidden);
+    }
     let user = ctx.require_user()?.clone();
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
@@ -1047,6 +1173,7 @@ pub(crate) async fn save_attendance(
             Ok(Ok(n))
         }
         Err(MarkError::NotInCohort(_)) => Ok(Err("attendance-not-in-cohort")),
+        Err(MarkError::NotAssigned) => Err(AppError::Forbidden),
         Err(MarkError::Db(e)) => Err(e.into()),
     }
 }
@@ -1134,9 +1261,7 @@ pub async fn participants_xlsx(
     .iter()
     .map(|k| ctx.t(k))
     .collect();
-    let rows = app
-        .db
-        .participants(&c)
+    let rows = visible_participants(&app, &ctx, &c)
         .await?
         .into_iter()
         .map(|p| {
@@ -1180,7 +1305,7 @@ pub async fn attendance_xlsx(
         ctx.t("session-topic"),
         ctx.t("attendance-mark"),
     ];
-    let rows = sheet_rows(&app, &c, id)
+    let rows = sheet_rows(&app, &ctx, &c, id)
         .await?
         .into_iter()
         .map(|r| {

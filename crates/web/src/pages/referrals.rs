@@ -358,6 +358,9 @@ pub(crate) async fn refer(
                 ReferralError::ServiceNotOffered => {
                     errors.offer = Some(ctx.t("referral-service-not-offered"))
                 }
+                ReferralError::OutsideArea => {
+                    errors.offer = Some(ctx.t("referral-agency-outside-area"))
+                }
                 ReferralError::SameAgency => errors.offer = Some(ctx.t("referral-same-agency")),
                 ReferralError::Input(ReferralInputError::DueInPast) => {
                     errors.due_on = Some(ctx.t("referral-due-past"))
@@ -408,7 +411,13 @@ async fn refer_page(
     let person = visible_person(app, ctx, person_id).await?;
     let mut offers: Vec<(Service, Vec<Agency>)> = Vec::new();
     for (service, agency) in app.db.service_offers().await? {
-        if agency.id == user.agency_id {
+        // Only agencies that serve where the person lives are offered.
+        if agency.id == user.agency_id
+            || !referrals::serves(
+                agency.region_code.as_deref(),
+                person.person.region_code.as_deref(),
+            )
+        {
             continue;
         }
         match offers.last_mut() {
