@@ -12,7 +12,7 @@ use crate::auth::guard;
 use crate::authz::Action;
 use crate::pages::{
     account, admin, dashboard, departed, home, imports, participants, people, pipeline, programmes,
-    referrals, regions, resolve, review, signin,
+    public, referrals, regions, resolve, review, signin,
 };
 
 /// Who may reach a route.
@@ -48,6 +48,7 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::GET, "/healthz", Public, get(home::healthz)),
         route(Method::GET, "/readyz", Public, get(home::readyz)),
         route(Method::POST, "/lang", Public, post(home::set_language)),
+        route(Method::GET, "/public/emas", Public, get(public::emas)),
         route(Method::GET, "/sign-in", Public, get(signin::form)),
         route(Method::POST, "/sign-in", Public, post(signin::submit)),
         route(Method::POST, "/sign-out", Guarded(SignedIn), post(signin::sign_out)),

@@ -167,3 +167,23 @@ async fn regions_outside_the_scope_and_bad_periods_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_public_sees_aggregates_by_regency_and_nothing_that_names_anyone() {
+    for db in test_databases().await {
+        let app = world(db).await;
+        let page = app.get("/public/emas", None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let body = &page.body;
+        assert!(
+            body.contains("<th scope=\"row\">Banten</th><td class=\"num\">8</td>"),
+            "{body}"
+        );
+        // Lebak's one returnee is small, and Serang's seven would reveal it from the total.
+        assert!(
+            body.contains("<th scope=\"row\">Kabupaten Lebak</th><td class=\"num\">&#60;5</td>")
+        );
+        assert!(body.contains("<th scope=\"row\">Kabupaten Serang</th><td class=\"num\">–</td>"));
+        assert!(!body.contains("Peserta 1") && !body.contains("Warga Lebak"));
+    }
+}

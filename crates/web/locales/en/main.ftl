@@ -899,3 +899,6 @@ dashboard-indicator-participants = Programme participants
 dashboard-indicator-operating = Businesses operating
 dashboard-indicator-remigration = Re-migration rate
 dashboard-no-data = No data yet for this region and period.
+public-title = PMI EMAS figures for Banten
+public-intro = An open summary of returned migrant workers in Banten and their empowerment programme, by regency and city. Aggregate figures only; no personal data.
+nav-public = Public figures

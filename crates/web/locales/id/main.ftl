@@ -899,3 +899,6 @@ dashboard-indicator-participants = Peserta program
 dashboard-indicator-operating = Usaha beroperasi
 dashboard-indicator-remigration = Tingkat berangkat lagi
 dashboard-no-data = Belum ada data untuk wilayah dan periode ini.
+public-title = Angka PMI EMAS Banten
+public-intro = Ringkasan terbuka tentang PMI Purna di Banten dan program pemberdayaan mereka, per kabupaten/kota. Hanya angka agregat; tidak ada data pribadi.
+nav-public = Angka publik

@@ -10,6 +10,7 @@ pub mod participants;
 pub mod people;
 pub mod pipeline;
 pub mod programmes;
+pub mod public;
 pub mod referrals;
 pub mod regions;
 pub mod resolve;
