@@ -628,3 +628,307 @@ async fn a_trainer_of_another_cohort_may_not_move_its_participants() {
         assert!(w.app.db.stage_history(w.siti).await.expect("h").is_empty());
     }
 }
+
+/// The API's business of Siti's enrolment, made through the API as the officer.
+async fn api_business(w: &World) -> i64 {
+    let r = w
+        .app
+        .api_send(
+            Method::POST,
+            &format!("/api/v1/enrolments/{}/business", w.siti),
+            Some(&w.officer.api_token),
+            r#"{"name":"Warung Bu Siti","kbli_code":"56102"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    v["id"].as_i64().expect("business id")
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("JSON: {body}"))
+}
+
+/// How many audit lines of `action` were written (writes commit with their change).
+async fn audited(w: &World, action: &str) -> usize {
+    let filter = emas_store::audit::AuditFilter {
+        action: Some(action.to_owned()),
+        ..Default::default()
+    };
+    w.app
+        .db
+        .audit_log(&filter, 100, 0)
+        .await
+        .expect("audit")
+        .len()
+}
+
+#[tokio::test]
+async fn the_api_reads_and_records_a_businesss_months_naming_a_bad_amount() {
+    for db in test_databases().await {
+        let w = world(db).await;
+        let b = api_business(&w).await;
+        let path = format!("/api/v1/businesses/{b}/months");
+        let officer = Some(w.officer.api_token.as_str());
+        let r = w
+            .app
+            .api_send(
+                Method::POST,
+                &path,
+                officer,
+                r#"{"month":"2026-03","revenue":4000000,"costs":2500000}"#,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(audited(&w, "business.record_month").await, 1);
+
+        // Bad amounts: negative, absurd, past any integer, a fraction, text, missing.
+        for (body, field, message) in [
+            (
+                r#"{"month":"2026-04","revenue":-1,"costs":0}"#,
+                "revenue",
+                "Pendapatan: jumlah tidak boleh negatif",
+            ),
+            (
+                r#"{"month":"2026-04","revenue":1,"costs":100000000001}"#,
+                "costs",
+                "Biaya: jumlah melebihi Rp 100 miliar",
+            ),
+            (
+                r#"{"month":"2026-04","revenue":100000000000000000000,"costs":1}"#,
+                "revenue",
+                "Pendapatan: jumlah melebihi Rp 100 miliar",
+            ),
+            (
+                r#"{"month":"2026-04","revenue":1.5,"costs":1}"#,
+                "revenue",
+                "Pendapatan: bukan jumlah rupiah",
+            ),
+            (
+                r#"{"month":"2026-04","revenue":"banyak","costs":1}"#,
+                "revenue",
+                "Pendapatan: bukan jumlah rupiah",
+            ),
+            (
+                r#"{"month":"2026-04","revenue":1}"#,
+                "costs",
+                "Biaya: bukan jumlah rupiah",
+            ),
+            (
+                r#"{"month":"2026-13","revenue":1,"costs":1}"#,
+                "month",
+                "Bulan:",
+            ),
+        ] {
+            let r = w.app.api_send(Method::POST, &path, officer, body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            let v = json(&r.body);
+            assert_eq!(v["field"], field, "{body}: {}", r.body);
+            assert!(
+                v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(message)),
+                "{body}: {}",
+                r.body
+            );
+        }
+        let months = w.app.db.business_months(b).await.expect("months");
+        assert_eq!(months.len(), 1, "nothing written by the refusals");
+        assert_eq!((months[0].revenue, months[0].costs), (4_000_000, 2_500_000));
+        assert_eq!(audited(&w, "business.record_month").await, 1);
+
+        let r = w.app.api_get(&path, officer).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let v = json(&r.body);
+        assert_eq!(v[0]["month"], "2026-03");
+        assert_eq!(v[0]["profit"], 1_500_000);
+
+        // A trainer of the cohort reads but may not write; Lebak finds no such business.
+        let trainer = Some(w.trainer.api_token.as_str());
+        assert_eq!(w.app.api_get(&path, trainer).await.status, StatusCode::OK);
+        let body = r#"{"month":"2026-05","revenue":1,"costs":1}"#;
+        let r = w.app.api_send(Method::POST, &path, trainer, body).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let lebak = Some(w.lebak.api_token.as_str());
+        assert_eq!(
+            w.app.api_get(&path, lebak).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = w.app.api_send(Method::POST, &path, lebak, body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(w.app.db.business_months(b).await.expect("m").len(), 1);
+        assert_eq!(
+            w.app
+                .api_get("/api/v1/businesses/999999/months", officer)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_api_records_capital_refusing_negative_zero_and_absurd_amounts() {
+    for db in test_databases().await {
+        let w = world(db).await;
+        let b = api_business(&w).await;
+        let path = format!("/api/v1/businesses/{b}/capital");
+        let officer = Some(w.officer.api_token.as_str());
+        let kur = |amount: &str| {
+            format!(
+                r#"{{"source":"kur","lender":"BRI Unit Kramatwatu","amount":{amount},"received_on":"2026-03-05","repayment_status":"current"}}"#
+            )
+        };
+        for (body, field, message) in [
+            (kur("-5000000"), "amount", "Jumlah: jumlah tidak boleh negatif"),
+            (kur("0"), "amount", "Jumlah: jumlah harus lebih dari nol"),
+            (
+                kur("100000000001"),
+                "amount",
+                "Jumlah: jumlah melebihi Rp 100 miliar",
+            ),
+            (kur("\"10 juta\""), "amount", "Jumlah: bukan jumlah rupiah"),
+            (
+                r#"{"source":"kur","amount":1000000,"received_on":"2026-03-05","repayment_status":"current"}"#
+                    .to_owned(),
+                "lender",
+                "Bank atau koperasi: sebutkan nama bank atau koperasi",
+            ),
+            (
+                r#"{"source":"hadiah","amount":1000000,"received_on":"2026-03-05","repayment_status":"none"}"#
+                    .to_owned(),
+                "source",
+                "Sumber modal:",
+            ),
+            (
+                r#"{"source":"grant","amount":1000000,"received_on":"2999-01-01","repayment_status":"none"}"#
+                    .to_owned(),
+                "received_on",
+                "Tanggal diterima:",
+            ),
+            (
+                r#"{"source":"grant","amount":1000000,"received_on":"2026-03-05","repayment_status":"lunas"}"#
+                    .to_owned(),
+                "repayment_status",
+                "Status pengembalian:",
+            ),
+        ] {
+            let r = w.app.api_send(Method::POST, &path, officer, &body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            let v = json(&r.body);
+            assert_eq!(v["field"], field, "{body}: {}", r.body);
+            assert!(
+                v["message"].as_str().is_some_and(|m| m.starts_with(message)),
+                "{body}: {}",
+                r.body
+            );
+        }
+        assert!(w.app.db.capital_of(b).await.expect("c").is_empty());
+        assert_eq!(audited(&w, "business.add_capital").await, 0);
+
+        let r = w
+            .app
+            .api_send(Method::POST, &path, officer, &kur("10000000"))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let made = json(&r.body);
+        assert_eq!(made["amount"], 10_000_000);
+        assert_eq!(made["lender"], "BRI Unit Kramatwatu");
+        assert_eq!(audited(&w, "business.add_capital").await, 1);
+        let r = w.app.api_get(&path, officer).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let v = json(&r.body);
+        assert_eq!(v.as_array().map(Vec::len), Some(1));
+        assert_eq!(v[0]["id"], made["id"]);
+        assert_eq!(v[0]["source"], "kur");
+        assert_eq!(v[0]["repayment_status"], "current");
+
+        let trainer = Some(w.trainer.api_token.as_str());
+        assert_eq!(w.app.api_get(&path, trainer).await.status, StatusCode::OK);
+        let r = w
+            .app
+            .api_send(Method::POST, &path, trainer, &kur("1000000"))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let lebak = Some(w.lebak.api_token.as_str());
+        assert_eq!(
+            w.app.api_get(&path, lebak).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = w
+            .app
+            .api_send(Method::POST, &path, lebak, &kur("1000000"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(w.app.db.capital_of(b).await.expect("c").len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_mentor_records_a_visit_through_the_api() {
+    for db in test_databases().await {
+        let w = world(db).await;
+        let path = format!("/api/v1/enrolments/{}/visits", w.siti);
+        let mentor = Some(w.mentor.api_token.as_str());
+        let today = chrono::Utc::now().date_naive();
+        for (body, field) in [
+            (
+                r#"{"visited_on":"2999-01-01","topics":"Pembukuan"}"#.to_owned(),
+                "visited_on",
+            ),
+            (
+                r#"{"visited_on":"kemarin","topics":"Pembukuan"}"#.to_owned(),
+                "visited_on",
+            ),
+            (
+                format!(r#"{{"visited_on":"{today}","topics":"   "}}"#),
+                "topics",
+            ),
+        ] {
+            let r = w.app.api_send(Method::POST, &path, mentor, &body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(json(&r.body)["field"], field, "{}", r.body);
+        }
+        assert!(
+            w.app
+                .db
+                .mentoring_visits(w.siti)
+                .await
+                .expect("v")
+                .is_empty()
+        );
+
+        let body = format!(
+            r#"{{"visited_on":"{today}","topics":"Pembukuan sederhana","problems":"Stok sering habis","advice":"Catat stok harian","next_step":"Cek buku kas"}}"#
+        );
+        let r = w.app.api_send(Method::POST, &path, mentor, &body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let made = json(&r.body);
+        assert_eq!(made["mentor_id"], w.mentor.user_id);
+        assert_eq!(made["advice"], "Catat stok harian");
+        assert_eq!(audited(&w, "enrolment.add_visit").await, 1);
+        let r = w
+            .app
+            .api_get(&path, Some(w.officer.api_token.as_str()))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let v = json(&r.body);
+        assert_eq!(v.as_array().map(Vec::len), Some(1));
+        assert_eq!(v[0]["topics"], "Pembukuan sederhana");
+        assert_eq!(v[0]["problems"], "Stok sering habis");
+
+        let trainer = Some(w.trainer.api_token.as_str());
+        assert_eq!(w.app.api_get(&path, trainer).await.status, StatusCode::OK);
+        let r = w.app.api_send(Method::POST, &path, trainer, &body).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let lebak = Some(w.lebak.api_token.as_str());
+        assert_eq!(
+            w.app.api_get(&path, lebak).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = w.app.api_send(Method::POST, &path, lebak, &body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(w.app.db.mentoring_visits(w.siti).await.expect("v").len(), 1);
+        assert_eq!(audited(&w, "enrolment.add_visit").await, 1);
+    }
+}

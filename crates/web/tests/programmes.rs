@@ -304,19 +304,62 @@ async fn an_officer_runs_a_cohort_and_a_trainer_takes_attendance_on_the_phone() 
                 .any(|x| x.row.person_id == yati && !x.completion.completed)
         );
 
-        // The lists as spreadsheets, audited.
+        // The lists as spreadsheets that open (read back through calamine), audited.
+        let mut sheets = Vec::new();
         for path in [
             format!("/cohorts/{}/participants.xlsx", s.cohort),
             format!("/sessions/{}/attendance.xlsx", s.sessions[1]),
         ] {
             let x = app.get(&path, Some(&officer)).await;
             assert_eq!(x.status, StatusCode::OK, "{path}");
-            assert!(x.body.starts_with("PK"), "{path} is a zip (XLSX)");
             assert_eq!(
                 x.headers.get("content-type").and_then(|v| v.to_str().ok()),
                 Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             );
+            let sheet = emas_sheets::read_bytes(
+                &x.bytes,
+                "export.xlsx",
+                &emas_sheets::ReadOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{path} opens as XLSX: {e}"));
+            assert_eq!(sheet.format, emas_sheets::Format::Xlsx, "{path}");
+            let rows: Vec<Vec<String>> = sheet.rows.into_iter().map(|r| r.cells).collect();
+            sheets.push((sheet.headers, rows));
         }
+        let (headers, rows) = &sheets[0];
+        assert_eq!(
+            headers,
+            &[
+                "Nama lengkap",
+                "NIK",
+                "Kode wilayah (desa/kelurahan, kecamatan atau kabupaten/kota)",
+                "Kehadiran",
+                "Pre-test",
+                "Post-test",
+                "Lulus"
+            ]
+        );
+        let row = |rows: &[Vec<String>], name: &str| -> Vec<String> {
+            rows.iter()
+                .find(|r| r[0] == name)
+                .cloned()
+                .unwrap_or_else(|| panic!("{name} in {rows:?}"))
+        };
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let siti_row = row(rows, "Siti Aminah");
+        assert_eq!(&siti_row[3..], ["100", "40", "85", "Lulus"]);
+        let yati_row = row(rows, "Yati Suryati");
+        assert_eq!((&yati_row[3][..], &yati_row[6][..]), ("50", "Belum"));
+        let (headers, rows) = &sheets[1];
+        assert_eq!(
+            headers,
+            &["Nama lengkap", "Tanggal sesi", "Topik", "Kehadiran"]
+        );
+        assert_eq!(
+            row(rows, "Siti Aminah"),
+            ["Siti Aminah", "2027-02-08", "Rencana usaha", "Hadir"]
+        );
+        assert_eq!(row(rows, "Yati Suryati")[3], "Tidak hadir");
         let audit = app
             .db
             .audit_log(
@@ -333,6 +376,58 @@ async fn an_officer_runs_a_cohort_and_a_trainer_takes_attendance_on_the_phone() 
         assert!(
             include_str!("../static/emas.css").contains("@media print { form:not(.print-keep)")
         );
+
+        // Printed, the cohort's list and the attendance sheet keep the names and marks and say
+        // which programme and cohort they are; navigation, forms and buttons are gone.
+        let cohort_page = app
+            .get(&format!("/cohorts/{}", s.cohort), Some(&officer))
+            .await;
+        let sheet_page = app
+            .get(
+                &format!("/sessions/{}/attendance", s.sessions[1]),
+                Some(&officer),
+            )
+            .await;
+        for (page, keeps) in [
+            (
+                printed(&cohort_page.body),
+                &[
+                    "Angkatan 1",
+                    "Siti Aminah",
+                    "Yati Suryati",
+                    "100 %",
+                    "value=\"85\"",
+                ][..],
+            ),
+            (
+                printed(&sheet_page.body),
+                &[
+                    "Angkatan 1",
+                    "Siti Aminah",
+                    "Rencana usaha",
+                    "value=\"absent\" checked",
+                ][..],
+            ),
+        ] {
+            assert!(
+                page.contains("Pengembangan Kewirausahaan PMI Purna Serang 2027"),
+                "the programme is named without the crumbs: {page}"
+            );
+            for k in keeps {
+                assert!(page.contains(k), "{k} printed: {page}");
+            }
+            for gone in [
+                "<nav",
+                "<button",
+                "Beranda",
+                "Waspada penipuan",
+                "Daftarkan peserta",
+                "Tambah sesi",
+                "XLSX",
+            ] {
+                assert!(!page.contains(gone), "{gone} not printed: {page}");
+            }
+        }
     }
 }
 
@@ -1139,4 +1234,75 @@ async fn a_province_programme_is_seen_read_only_by_a_regency_for_its_own_cohorts
         let list = app.get("/programmes", Some(&tangerang)).await;
         assert!(!list.body.contains("Wirausaha Provinsi 2027"));
     }
+}
+
+/// What a page prints: the page without the elements the print style sheet hides. The classes
+/// here are checked to be those the style sheet hides, so the two cannot drift apart.
+fn printed(html: &str) -> String {
+    const HIDDEN_CLASSES: [&str; 7] = [
+        "top", "main-nav", "skip", "foot", "no-print", "crumbs", "filters",
+    ];
+    let css = include_str!("../static/emas.css");
+    let print_rules: String = css.lines().filter(|l| l.contains("@media print")).collect();
+    for class in HIDDEN_CLASSES {
+        assert!(
+            print_rules.contains(&format!(".{class}")),
+            ".{class} hidden in print"
+        );
+    }
+    let hidden = |tag: &str, open: &str| {
+        let classes = open
+            .split_once("class=\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(c, _)| c)
+            .unwrap_or("");
+        matches!(tag, "button" | "details")
+            || (tag == "form" && !classes.split(' ').any(|c| c == "print-keep"))
+            || classes.split(' ').any(|c| HIDDEN_CLASSES.contains(&c))
+    };
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let open = &rest[..end];
+        let tag: String = open[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if tag.is_empty() || !hidden(&tag, open) {
+            out.push_str(open);
+            rest = &rest[end..];
+            continue;
+        }
+        // Skip to the matching close tag, counting nested elements of the same name.
+        let (opening, closing) = (format!("<{tag}"), format!("</{tag}>"));
+        let mut depth = 0;
+        let mut at = 0;
+        loop {
+            let next_open = rest[at + 1..].find(&opening).map(|i| i + at + 1);
+            let next_close = rest[at..].find(&closing).map(|i| i + at);
+            match (next_open, next_close) {
+                (Some(o), Some(c)) if o < c => {
+                    depth += 1;
+                    at = o;
+                }
+                (_, Some(c)) if depth > 0 => {
+                    depth -= 1;
+                    at = c + 1;
+                }
+                (_, Some(c)) => {
+                    rest = &rest[c + closing.len()..];
+                    break;
+                }
+                (_, None) => {
+                    rest = "";
+                    break;
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -559,3 +559,103 @@ async fn admins_set_the_services_an_agency_offers() {
         );
     }
 }
+
+/// An agency working in `region` (none: nationally) offering `services`.
+async fn agency_in(db: &Db, code: &str, region: Option<&str>, services: &[Service]) -> i64 {
+    let mut tx = db.begin().await.expect("begin");
+    let id = create_agency(
+        &mut tx,
+        &NewAgency {
+            code,
+            name: code,
+            kind: AgencyKind::Bank,
+            region_code: region,
+        },
+        now(),
+    )
+    .await
+    .expect("agency");
+    set_agency_services(&mut tx, id, services)
+        .await
+        .expect("services");
+    tx.commit().await.expect("commit");
+    id
+}
+
+#[tokio::test]
+async fn the_refer_form_offers_only_agencies_serving_the_persons_region() {
+    for db in test_databases().await {
+        let w = world(db).await;
+        // Imas lives in Kabupaten Serang (36.04): Lebak's bank does not serve her, the
+        // province's bank and a national one do.
+        let lebak = agency_in(&w.app.db, "bri-lebak", Some("36.02"), &[Service::Kur]).await;
+        let banten = agency_in(&w.app.db, "bjb-banten", Some("36"), &[Service::Kur]).await;
+        let national = agency_in(&w.app.db, "pnm-pusat", None, &[Service::Kur]).await;
+        let path = format!("/people/{}/refer", w.person);
+        let form = w.app.get(&path, Some(&w.officer)).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let offered = |agency: i64, service: &str| format!("value=\"{agency}:{service}\"");
+        for (agency, service) in [
+            (w.bank, "kur"),
+            (w.blk, "skills_training"),
+            (banten, "kur"),
+            (national, "kur"),
+        ] {
+            assert!(
+                form.body.contains(&offered(agency, service)),
+                "{agency}:{service} offered"
+            );
+        }
+        assert!(
+            !form.body.contains(&offered(lebak, "kur")) && !form.body.contains("bri-lebak"),
+            "Lebak's bank is not offered"
+        );
+
+        // Sent anyway (an old form, a crafted request): refused with the message, nothing written.
+        let res = w
+            .app
+            .post(
+                &path,
+                &w.officer,
+                &format!("offer={lebak}%3Akur&due_on={}&note=Modal", in_days(3)),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(
+            res.body
+                .contains("Lembaga itu tidak melayani wilayah tempat tinggal orang ini"),
+            "{}",
+            res.body
+        );
+        assert!(
+            !res.body.contains(&offered(lebak, "kur")),
+            "the form shown again still offers only agencies serving her"
+        );
+        assert_eq!(count(&w.app.db, "referral").await, 0);
+        assert_eq!(count(&w.app.db, "referral_event").await, 0);
+        let sent = emas_store::audit::AuditFilter {
+            action: Some("referral.send".into()),
+            ..Default::default()
+        };
+        assert!(
+            w.app
+                .db
+                .audit_log(&sent, 10, 0)
+                .await
+                .expect("audit")
+                .is_empty()
+        );
+
+        // The province's bank serves her.
+        let res = w
+            .app
+            .post(
+                &path,
+                &w.officer,
+                &format!("offer={banten}%3Akur&due_on={}", in_days(3)),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        assert_eq!(count(&w.app.db, "referral").await, 1);
+    }
+}

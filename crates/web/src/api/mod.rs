@@ -90,7 +90,12 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::POST, "/api/v1/enrolments/{id}/stage", Guarded(MoveStages), routes!(pipeline::move_stage)),
         r(Method::GET, "/api/v1/enrolments/{id}/business", Guarded(ViewProgrammes), routes!(pipeline::business)),
         r(Method::POST, "/api/v1/enrolments/{id}/business", Guarded(ManageBusinesses), routes!(pipeline::save_business)),
+        r(Method::GET, "/api/v1/businesses/{id}/months", Guarded(ViewProgrammes), routes!(pipeline::months)),
         r(Method::POST, "/api/v1/businesses/{id}/months", Guarded(ManageBusinesses), routes!(pipeline::add_month)),
+        r(Method::GET, "/api/v1/businesses/{id}/capital", Guarded(ViewProgrammes), routes!(pipeline::capital)),
+        r(Method::POST, "/api/v1/businesses/{id}/capital", Guarded(ManageBusinesses), routes!(pipeline::add_capital)),
+        r(Method::GET, "/api/v1/enrolments/{id}/visits", Guarded(ViewProgrammes), routes!(pipeline::visits)),
+        r(Method::POST, "/api/v1/enrolments/{id}/visits", Guarded(ManageBusinesses), routes!(pipeline::add_visit)),
     ]
 }
 

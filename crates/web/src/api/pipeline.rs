@@ -6,20 +6,21 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use emas_domain::business::check_rupiah;
+use emas_domain::business::{MoneyError, check_rupiah};
 use emas_domain::pipeline::Stage;
 use emas_store::audit;
-use emas_store::pipeline::{self, BusinessRow, CapitalRow, MonthRow, StageChangeRow};
+use emas_store::pipeline::{self, BusinessRow, CapitalRow, MonthRow, StageChangeRow, VisitRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::App;
+use crate::api::ErrorOut;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::pages::people::clip;
 use crate::pages::pipeline::{
-    BusinessForm, Invalid, move_error, mover, stage_options, validate_business, validate_month,
-    visible_enrolment,
+    BusinessForm, Invalid, move_error, mover, stage_options, validate_business, validate_capital,
+    validate_month, validate_visit, visible_enrolment, write_capital, write_month, write_visit,
 };
 
 /// A refusal: a stable key, the message in the caller's language, and the field it concerns.
@@ -232,6 +233,7 @@ impl From<MonthRow> for MonthOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct CapitalOut {
+    id: i64,
     /// kur, cooperative, grant, own_savings or family.
     source: String,
     lender: String,
@@ -244,6 +246,7 @@ pub struct CapitalOut {
 impl From<CapitalRow> for CapitalOut {
     fn from(k: CapitalRow) -> Self {
         CapitalOut {
+            id: k.id,
             source: k.source,
             lender: k.lender,
             amount: k.amount,
@@ -338,40 +341,243 @@ pub async fn save_business(
     Ok(Json(business_out(&app, row).await?).into_response())
 }
 
+/// An amount in whole rupiah as JSON carries it. Any JSON value is taken so that every bad
+/// amount (a fraction, text, a number past any integer type) is refused naming its field, as
+/// the form's text is, rather than as a body that does not parse.
+fn rupiah(v: &serde_json::Value) -> Result<i64, MoneyError> {
+    match v {
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => check_rupiah(i),
+            (None, Some(_), _) => Err(MoneyError::TooLarge),
+            (None, None, Some(f)) if f.fract() == 0.0 && f < 0.0 => Err(MoneyError::Negative),
+            (None, None, Some(f)) if f.fract() == 0.0 => Err(MoneyError::TooLarge),
+            _ => Err(MoneyError::Invalid),
+        },
+        _ => Err(MoneyError::Invalid),
+    }
+}
+
+/// A business the caller may see (through its participant's enrolment), or 404.
+async fn visible_business(app: &App, ctx: &Ctx, id: i64) -> Result<BusinessRow, AppError> {
+    let b = app.db.business(id).await?;
+    visible_enrolment(app, ctx, b.enrolment_id).await?;
+    Ok(b)
+}
+
+/// A business's monthly figures, newest month first.
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/months", tag = "pipeline",
+    params(("id" = i64, Path, description = "The business")),
+    responses((status = 200, body = [MonthOut]), (status = 404, body = ErrorOut)))]
+pub async fn months(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MonthOut>>, AppError> {
+    visible_business(&app, &ctx, id).await?;
+    let rows = app.db.business_months(id).await?;
+    app.audit
+        .log(ctx.audit_entry("business.read_months", "business", id));
+    Ok(Json(rows.into_iter().map(MonthOut::from).collect()))
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct MonthIn {
     /// YYYY-MM.
+    #[serde(default)]
     month: String,
     /// Whole rupiah, 0 to 100,000,000,000.
-    revenue: i64,
+    #[serde(default)]
+    #[schema(value_type = i64)]
+    revenue: serde_json::Value,
     /// Whole rupiah, 0 to 100,000,000,000.
-    costs: i64,
+    #[serde(default)]
+    #[schema(value_type = i64)]
+    costs: serde_json::Value,
 }
 
-/// Record a month's revenue and costs (a month sent again is corrected).
+/// Record a month's revenue and costs (a month sent again is corrected). A bad month or amount
+/// is 422 naming the field and writes nothing.
 #[utoipa::path(post, path = "/api/v1/businesses/{id}/months", tag = "pipeline", request_body = MonthIn,
     params(("id" = i64, Path, description = "The business")),
-    responses((status = 200, body = BusinessOut), (status = 404), (status = 422, body = Problem)))]
+    responses((status = 200, body = BusinessOut), (status = 403, body = ErrorOut),
+        (status = 404, body = ErrorOut), (status = 422, body = Problem)))]
 pub async fn add_month(
     State(app): State<App>,
     ctx: Ctx,
     Path(id): Path<i64>,
     Json(m): Json<MonthIn>,
 ) -> Result<Response, AppError> {
-    let b = app.db.business(id).await?;
-    visible_enrolment(&app, &ctx, b.enrolment_id).await?;
-    let user = ctx.require_user()?;
+    let b = visible_business(&app, &ctx, id).await?;
     let (month, revenue, costs) =
-        match validate_month(&m.month, check_rupiah(m.revenue), check_rupiah(m.costs)) {
+        match validate_month(&m.month, rupiah(&m.revenue), rupiah(&m.costs)) {
             Ok(v) => v,
             Err(bad) => return Ok(invalid(&ctx, bad)),
         };
-    let now = emas_store::now();
-    let mut tx = app.db.begin().await?;
-    pipeline::record_month(&mut tx, id, &month, revenue, costs, user.id, now).await?;
-    let mut entry = ctx.audit_entry("business.record_month", "business", id);
-    entry.detail = month;
-    audit::record(&mut tx, &entry, now).await?;
-    tx.commit().await?;
+    write_month(&app, &ctx, id, month, revenue, costs).await?;
     Ok(Json(business_out(&app, b).await?).into_response())
+}
+
+/// Capital a business received, newest first.
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/capital", tag = "pipeline",
+    params(("id" = i64, Path, description = "The business")),
+    responses((status = 200, body = [CapitalOut]), (status = 404, body = ErrorOut)))]
+pub async fn capital(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<CapitalOut>>, AppError> {
+    visible_business(&app, &ctx, id).await?;
+    let rows = app.db.capital_of(id).await?;
+    app.audit
+        .log(ctx.audit_entry("business.read_capital", "business", id));
+    Ok(Json(rows.into_iter().map(CapitalOut::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CapitalIn {
+    /// kur, cooperative, grant, own_savings or family.
+    #[serde(default)]
+    source: String,
+    /// The bank (KUR) or cooperative; required for those two sources.
+    #[serde(default)]
+    lender: String,
+    /// Whole rupiah, 1 to 100,000,000,000.
+    #[serde(default)]
+    #[schema(value_type = i64)]
+    amount: serde_json::Value,
+    /// YYYY-MM-DD, not in the future.
+    #[serde(default)]
+    received_on: String,
+    /// current, late, repaid, defaulted or none.
+    #[serde(default)]
+    repayment_status: String,
+}
+
+/// Record capital a business received. A bad amount (negative, zero, above Rp 100 billion) or
+/// other bad field is 422 naming the field and writes nothing.
+#[utoipa::path(post, path = "/api/v1/businesses/{id}/capital", tag = "pipeline", request_body = CapitalIn,
+    params(("id" = i64, Path, description = "The business")),
+    responses((status = 201, body = CapitalOut), (status = 403, body = ErrorOut),
+        (status = 404, body = ErrorOut), (status = 422, body = Problem)))]
+pub async fn add_capital(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(k): Json<CapitalIn>,
+) -> Result<Response, AppError> {
+    visible_business(&app, &ctx, id).await?;
+    let input = match validate_capital(
+        &k.source,
+        &k.lender,
+        rupiah(&k.amount),
+        &k.received_on,
+        &k.repayment_status,
+    ) {
+        Ok(i) => i,
+        Err(bad) => return Ok(invalid(&ctx, bad)),
+    };
+    let new = write_capital(&app, &ctx, id, &input).await?;
+    let row = app
+        .db
+        .capital_of(id)
+        .await?
+        .into_iter()
+        .find(|k| k.id == new)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(CapitalOut::from(row))).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VisitOut {
+    id: i64,
+    visited_on: NaiveDate,
+    topics: String,
+    problems: String,
+    advice: String,
+    next_step: String,
+    mentor_id: i64,
+    mentor_name: String,
+    recorded_at: DateTime<Utc>,
+}
+
+impl From<VisitRow> for VisitOut {
+    fn from(v: VisitRow) -> Self {
+        VisitOut {
+            id: v.id,
+            visited_on: v.visited_on,
+            topics: v.topics,
+            problems: v.problems,
+            advice: v.advice,
+            next_step: v.next_step,
+            mentor_id: v.mentor_id,
+            mentor_name: v.mentor_name,
+            recorded_at: v.recorded_at,
+        }
+    }
+}
+
+/// The mentors' visits to a participant, newest first.
+#[utoipa::path(get, path = "/api/v1/enrolments/{id}/visits", tag = "pipeline",
+    params(("id" = i64, Path, description = "The enrolment")),
+    responses((status = 200, body = [VisitOut]), (status = 404, body = ErrorOut)))]
+pub async fn visits(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<VisitOut>>, AppError> {
+    visible_enrolment(&app, &ctx, id).await?;
+    let rows = app.db.mentoring_visits(id).await?;
+    app.audit
+        .log(ctx.audit_entry("enrolment.read_visits", "enrolment", id));
+    Ok(Json(rows.into_iter().map(VisitOut::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VisitIn {
+    /// YYYY-MM-DD, not in the future.
+    #[serde(default)]
+    visited_on: String,
+    /// Required.
+    #[serde(default)]
+    topics: String,
+    #[serde(default)]
+    problems: String,
+    #[serde(default)]
+    advice: String,
+    #[serde(default)]
+    next_step: String,
+}
+
+/// Record a mentoring visit by the caller. A bad date or missing topics is 422 naming the
+/// field and writes nothing.
+#[utoipa::path(post, path = "/api/v1/enrolments/{id}/visits", tag = "pipeline", request_body = VisitIn,
+    params(("id" = i64, Path, description = "The enrolment")),
+    responses((status = 201, body = VisitOut), (status = 403, body = ErrorOut),
+        (status = 404, body = ErrorOut), (status = 422, body = Problem)))]
+pub async fn add_visit(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(v): Json<VisitIn>,
+) -> Result<Response, AppError> {
+    visible_enrolment(&app, &ctx, id).await?;
+    let input = match validate_visit(
+        &v.visited_on,
+        &v.topics,
+        &v.problems,
+        &v.advice,
+        &v.next_step,
+    ) {
+        Ok(i) => i,
+        Err(bad) => return Ok(invalid(&ctx, bad)),
+    };
+    let new = write_visit(&app, &ctx, id, &input).await?;
+    let row = app
+        .db
+        .mentoring_visits(id)
+        .await?
+        .into_iter()
+        .find(|v| v.id == new)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(VisitOut::from(row))).into_response())
 }

@@ -541,7 +541,6 @@ pub async fn add_month(
     CsrfForm(f): CsrfForm<MonthForm>,
 ) -> Result<Response, AppError> {
     visible_enrolment(&app, &ctx, id).await?;
-    let user = ctx.require_user()?;
     let b = match business_or_400(&app, &ctx, id).await? {
         Ok(b) => b,
         Err(r) => return Ok(r),
@@ -561,14 +560,29 @@ pub async fn add_month(
                 .await;
             }
         };
+    write_month(&app, &ctx, b.id, month, revenue, costs).await?;
+    Ok(back(id, "months-h"))
+}
+
+/// Records a business's month (a month recorded again is corrected) with its audit line, in
+/// one transaction: the staff form's and the API's one way.
+pub(crate) async fn write_month(
+    app: &App,
+    ctx: &Ctx,
+    business: i64,
+    month: String,
+    revenue: i64,
+    costs: i64,
+) -> Result<(), AppError> {
+    let user = ctx.require_user()?;
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
-    pipeline::record_month(&mut tx, b.id, &month, revenue, costs, user.id, now).await?;
-    let mut entry = ctx.audit_entry("business.record_month", "business", b.id);
+    pipeline::record_month(&mut tx, business, &month, revenue, costs, user.id, now).await?;
+    let mut entry = ctx.audit_entry("business.record_month", "business", business);
     entry.detail = month;
     audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
-    Ok(back(id, "months-h"))
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -585,20 +599,28 @@ pub struct CapitalForm {
     repayment_status: String,
 }
 
-fn validate_capital(f: &CapitalForm) -> Result<CapitalInput, Invalid> {
-    let source = CapitalSource::parse(&f.source).ok_or(Invalid::new("source", "value-invalid"))?;
-    let lender = clip(&f.lender, 200);
+/// Capital as typed on the form or sent to the API, the amount already read as a number (the
+/// form's text by `parse_rupiah`, the API's integer by `check_rupiah`). Zero is no capital.
+pub(crate) fn validate_capital(
+    source: &str,
+    lender: &str,
+    amount: Result<i64, MoneyError>,
+    received_on: &str,
+    repayment_status: &str,
+) -> Result<CapitalInput, Invalid> {
+    let source = CapitalSource::parse(source).ok_or(Invalid::new("source", "value-invalid"))?;
+    let lender = clip(lender, 200);
     if source.needs_lender() && lender.is_empty() {
         return Err(Invalid::new("lender", "lender-required"));
     }
-    let amount = money("amount", parse_rupiah(&f.amount))?;
+    let amount = money("amount", amount)?;
     if amount == 0 {
         return Err(Invalid::new("amount", "money-zero"));
     }
-    let received_on = parse_date(f.received_on.trim(), today())
+    let received_on = parse_date(received_on.trim(), today())
         .filter(|d| *d <= today())
         .ok_or(Invalid::new("received_on", "date-invalid"))?;
-    let repayment = Repayment::parse(&f.repayment_status)
+    let repayment = Repayment::parse(repayment_status)
         .ok_or(Invalid::new("repayment_status", "value-invalid"))?;
     Ok(CapitalInput {
         source,
@@ -609,6 +631,24 @@ fn validate_capital(f: &CapitalForm) -> Result<CapitalInput, Invalid> {
     })
 }
 
+/// Records capital a business received, with its audit line, in one transaction.
+pub(crate) async fn write_capital(
+    app: &App,
+    ctx: &Ctx,
+    business: i64,
+    input: &CapitalInput,
+) -> Result<i64, AppError> {
+    let user = ctx.require_user()?;
+    let now = emas_store::now();
+    let mut tx = app.db.begin().await?;
+    let k = pipeline::add_capital(&mut tx, business, input, user.id, now).await?;
+    let mut entry = ctx.audit_entry("business.add_capital", "business", business);
+    entry.detail = format!("capital {k}");
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(k)
+}
+
 pub async fn add_capital(
     State(app): State<App>,
     ctx: Ctx,
@@ -616,12 +656,17 @@ pub async fn add_capital(
     CsrfForm(f): CsrfForm<CapitalForm>,
 ) -> Result<Response, AppError> {
     visible_enrolment(&app, &ctx, id).await?;
-    let user = ctx.require_user()?;
     let b = match business_or_400(&app, &ctx, id).await? {
         Ok(b) => b,
         Err(r) => return Ok(r),
     };
-    let input = match validate_capital(&f) {
+    let input = match validate_capital(
+        &f.source,
+        &f.lender,
+        parse_rupiah(&f.amount),
+        &f.received_on,
+        &f.repayment_status,
+    ) {
         Ok(i) => i,
         Err(bad) => {
             let msg = bad.message(&ctx);
@@ -629,13 +674,7 @@ pub async fn add_capital(
                 .await;
         }
     };
-    let now = emas_store::now();
-    let mut tx = app.db.begin().await?;
-    let k = pipeline::add_capital(&mut tx, b.id, &input, user.id, now).await?;
-    let mut entry = ctx.audit_entry("business.add_capital", "business", b.id);
-    entry.detail = format!("capital {k}");
-    audit::record(&mut tx, &entry, now).await?;
-    tx.commit().await?;
+    write_capital(&app, &ctx, b.id, &input).await?;
     Ok(back(id, "capital-h"))
 }
 
@@ -653,6 +692,49 @@ pub struct VisitForm {
     next_step: String,
 }
 
+/// A mentor's visit as typed on the form or sent to the API: a date not in the future and the
+/// topics are required, the rest is free text.
+pub(crate) fn validate_visit(
+    visited_on: &str,
+    topics: &str,
+    problems: &str,
+    advice: &str,
+    next_step: &str,
+) -> Result<VisitInput, Invalid> {
+    let visited_on = parse_date(visited_on.trim(), today())
+        .filter(|d| *d <= today())
+        .ok_or(Invalid::new("visited_on", "date-invalid"))?;
+    let topics = clip(topics, 1000);
+    if topics.is_empty() {
+        return Err(Invalid::new("topics", "value-required"));
+    }
+    Ok(VisitInput {
+        visited_on,
+        topics,
+        problems: clip(problems, 1000),
+        advice: clip(advice, 1000),
+        next_step: clip(next_step, 1000),
+    })
+}
+
+/// Records a mentoring visit by the caller, with its audit line, in one transaction.
+pub(crate) async fn write_visit(
+    app: &App,
+    ctx: &Ctx,
+    enrolment: i64,
+    input: &VisitInput,
+) -> Result<i64, AppError> {
+    let user = ctx.require_user()?;
+    let now = emas_store::now();
+    let mut tx = app.db.begin().await?;
+    let v = pipeline::add_visit(&mut tx, enrolment, input, user.id, now).await?;
+    let mut entry = ctx.audit_entry("enrolment.add_visit", "enrolment", enrolment);
+    entry.detail = format!("visit {v}");
+    audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
 /// A mentor's visit, recorded from a phone.
 pub async fn add_visit(
     State(app): State<App>,
@@ -661,32 +743,21 @@ pub async fn add_visit(
     CsrfForm(f): CsrfForm<VisitForm>,
 ) -> Result<Response, AppError> {
     visible_enrolment(&app, &ctx, id).await?;
-    let user = ctx.require_user()?;
-    let visited_on = parse_date(f.visited_on.trim(), today()).filter(|d| *d <= today());
-    let topics = clip(&f.topics, 1000);
-    let bad = match (visited_on, topics.is_empty()) {
-        (None, _) => Some(Invalid::new("visited_on", "date-invalid")),
-        (_, true) => Some(Invalid::new("topics", "value-required")),
-        _ => None,
+    let input = match validate_visit(
+        &f.visited_on,
+        &f.topics,
+        &f.problems,
+        &f.advice,
+        &f.next_step,
+    ) {
+        Ok(i) => i,
+        Err(bad) => {
+            let msg = bad.message(&ctx);
+            return participant_page(&app, &ctx, id, Some((StatusCode::BAD_REQUEST, msg)), None)
+                .await;
+        }
     };
-    let (Some(visited_on), None) = (visited_on, bad) else {
-        let msg = bad.map(|b| b.message(&ctx)).unwrap_or_default();
-        return participant_page(&app, &ctx, id, Some((StatusCode::BAD_REQUEST, msg)), None).await;
-    };
-    let input = VisitInput {
-        visited_on,
-        topics,
-        problems: clip(&f.problems, 1000),
-        advice: clip(&f.advice, 1000),
-        next_step: clip(&f.next_step, 1000),
-    };
-    let now = emas_store::now();
-    let mut tx = app.db.begin().await?;
-    let v = pipeline::add_visit(&mut tx, id, &input, user.id, now).await?;
-    let mut entry = ctx.audit_entry("enrolment.add_visit", "enrolment", id);
-    entry.detail = format!("visit {v}");
-    audit::record(&mut tx, &entry, now).await?;
-    tx.commit().await?;
+    write_visit(&app, &ctx, id, &input).await?;
     Ok(back(id, "visits-h"))
 }
 

@@ -39,6 +39,8 @@ pub struct Response {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent, for files (XLSX) that are not text.
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -129,6 +131,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
