@@ -445,6 +445,36 @@ pub async fn set_umk(
 }
 
 impl Db {
+    /// The officer a survey loaded in bulk (the demo) is recorded as: the programme officer
+    /// with the narrowest scope covering `region`, else an admin covering it.
+    pub async fn survey_officer_for(&self, region: &RegionCode) -> Result<Option<i64>, DbError> {
+        let rows: Vec<(i64, String, String)> = with_db!(self, p => sqlx::query_as(
+            "select id, role, scope from app_user where active = $1 \
+             and role in ('programme_officer', 'admin') order by id")
+            .bind(true).fetch_all(p).await)?;
+        let covering = |role: &str| {
+            rows.iter()
+                .filter(|(_, r, _)| r == role)
+                .filter_map(|(id, _, scope)| Some((*id, Scope::parse(scope).ok()?)))
+                .filter(|(_, scope)| scope.covers(region))
+                .max_by_key(|(_, scope)| scope.code_prefix().map_or(0, str::len))
+                .map(|(id, _)| id)
+        };
+        Ok(covering("programme_officer").or_else(|| covering("admin")))
+    }
+
+    /// What the demo needs of an enrolment to shape its answers: the person's sex code
+    /// (`F`/`M`) and the enrolment's stage.
+    pub async fn survey_subject(
+        &self,
+        enrolment: i64,
+    ) -> Result<Option<(Option<String>, String)>, DbError> {
+        Ok(with_db!(self, p => sqlx::query_as(
+            "select p.sex, e.stage from enrolment e join person p on p.id = e.person_id \
+             where e.id = $1")
+            .bind(enrolment).fetch_optional(p).await)?)
+    }
+
     pub async fn umk_table(&self) -> Result<Vec<UmkRow>, DbError> {
         Ok(with_db!(self, p => sqlx::query_as(
             "select region_code, year, amount, source, updated_at from umk \
@@ -652,4 +682,20 @@ impl Db {
             waves,
         })
     }
+}
+
+/// Enrols a person with the enrolment dated `on` (a test fixture, like
+/// [`crate::pipeline::test_enrol`], for surveys that fall due months after enrolment).
+pub async fn test_enrol_on(
+    db: &Db,
+    cohort: i64,
+    person: i64,
+    on: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    let e = crate::pipeline::test_enrol(db, cohort, person).await?;
+    let mut tx = db.begin().await?;
+    with_tx!(&mut tx, c => sqlx::query("update enrolment set enrolled_at = $1 where id = $2")
+        .bind(on).bind(e).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(e)
 }

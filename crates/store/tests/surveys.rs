@@ -13,7 +13,7 @@ use emas_domain::survey::{AnswerError, Wave};
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
 use emas_store::audit::AuditEntry;
 use emas_store::people::{self, AddressInput, PersonInput};
-use emas_store::pipeline::{test_cohort, test_enrol};
+use emas_store::pipeline::test_cohort;
 use emas_store::surveys::{self, ResponseInput, SurveyError, Taker};
 use emas_store::testing::test_databases;
 use emas_store::users::{NewUser, create_user};
@@ -107,11 +107,9 @@ async fn world(db: &Db) -> World {
 
 /// Enrols a person and moves the enrolment date back to `on`.
 async fn enrol(db: &Db, w: &World, person: i64, on: DateTime<Utc>) -> i64 {
-    let e = test_enrol(db, w.cohort, person).await.expect("enrol");
-    with_db!(db, p => sqlx::query("update enrolment set enrolled_at = $1 where id = $2")
-        .bind(on).bind(e).execute(p).await.map(|r| r.rows_affected()))
-    .expect("back-date");
-    e
+    surveys::test_enrol_on(db, w.cohort, person, on)
+        .await
+        .expect("enrol")
 }
 
 fn who(user: i64) -> AuditEntry {
