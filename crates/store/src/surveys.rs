@@ -475,6 +475,14 @@ impl Db {
             .bind(enrolment).fetch_optional(p).await)?)
     }
 
+    /// The day of an enrolment, from which its waves fall due.
+    pub async fn enrolled_on(&self, enrolment: i64) -> Result<NaiveDate, DbError> {
+        let (at,): (DateTime<Utc>,) = with_db!(self, p => sqlx::query_as(
+            "select enrolled_at from enrolment where id = $1")
+            .bind(enrolment).fetch_one(p).await)?;
+        Ok(at.date_naive())
+    }
+
     pub async fn umk_table(&self) -> Result<Vec<UmkRow>, DbError> {
         Ok(with_db!(self, p => sqlx::query_as(
             "select region_code, year, amount, source, updated_at from umk \

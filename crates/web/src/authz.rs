@@ -42,12 +42,18 @@ pub enum Action {
     Refer,
     /// See the referrals sent to one's agency and accept, decline or close them.
     HandleReferrals,
-    /// A participant's own stage, sessions, referrals, mentoring notes and business figures.
+    /// A participant's own stage, sessions, referrals, mentoring notes and business figures,
+    /// and answering their own outcome surveys.
     OwnProgress,
+    /// Take participants' outcome surveys (baseline and follow-ups), see their scores and the
+    /// due list of one's region.
+    TakeSurveys,
+    /// Keep the UMK table and save new EMAS index configurations.
+    ManageIndex,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::SignedIn,
         Action::ViewReference,
         Action::ManageAccounts,
@@ -66,6 +72,8 @@ impl Action {
         Action::Refer,
         Action::HandleReferrals,
         Action::OwnProgress,
+        Action::TakeSurveys,
+        Action::ManageIndex,
     ];
 
     /// The roles that may take this action; `None` means every role.
@@ -125,6 +133,10 @@ impl Action {
                 Role::PartnerOfficer,
             ]),
             Action::OwnProgress => Some(&[Role::Participant]),
+            // Officers and mentors meet participants; a survey is personal data, so analysts
+            // see only the aggregates.
+            Action::TakeSurveys => Some(&[Role::Admin, Role::ProgrammeOfficer, Role::Mentor]),
+            Action::ManageIndex => Some(&[Role::Admin]),
         }
     }
 }

@@ -25,6 +25,7 @@ mod people;
 mod pipeline;
 mod programmes;
 mod referrals;
+mod surveys;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -91,6 +92,8 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::GET, "/api/v1/enrolments/{id}/business", Guarded(ViewProgrammes), routes!(pipeline::business)),
         r(Method::POST, "/api/v1/enrolments/{id}/business", Guarded(ManageBusinesses), routes!(pipeline::save_business)),
         r(Method::POST, "/api/v1/businesses/{id}/months", Guarded(ManageBusinesses), routes!(pipeline::add_month)),
+        r(Method::GET, "/api/v1/enrolments/{id}/surveys", Guarded(TakeSurveys), routes!(surveys::list)),
+        r(Method::POST, "/api/v1/enrolments/{id}/surveys", Guarded(TakeSurveys), routes!(surveys::create)),
     ]
 }
 
