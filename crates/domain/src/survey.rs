@@ -196,9 +196,12 @@ impl Instrument {
         Ok(i)
     }
 
-    /// The shipped instrument (checked by a test, so this cannot fail in a release).
-    pub fn default_v1() -> Instrument {
-        Instrument::parse(DEFAULT_INSTRUMENT).expect("the shipped instrument is valid")
+    /// The shipped instrument, read once (checked by a test, so this cannot fail in a release).
+    pub fn default_v1() -> &'static Instrument {
+        static SHIPPED: std::sync::OnceLock<Instrument> = std::sync::OnceLock::new();
+        SHIPPED.get_or_init(|| {
+            Instrument::parse(DEFAULT_INSTRUMENT).expect("the shipped instrument is valid")
+        })
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {

@@ -198,7 +198,9 @@ pub async fn load_demo_surveys(
         let Some((sex, stage)) = db.survey_subject(*enrolment).await? else {
             return Err(SurveyError::NotEnrolled);
         };
-        let code = RegionCode::parse(region).map_err(|_| SurveyError::Umk("region"))?;
+        let code = RegionCode::parse(region).map_err(|_| {
+            DbError::Config(format!("demo enrolment {enrolment}: region {region:?}"))
+        })?;
         let Some(officer) = db.survey_officer_for(&code).await? else {
             return Err(DbError::Config(
                 "no programme officer or admin to record demo surveys".into(),

@@ -289,11 +289,11 @@ pub async fn record_response(
         baseline_income: if input.wave == Wave::Baseline {
             None
         } else {
-            baseline_income(tx, &instrument, input.enrolment_id).await?
+            baseline_income(tx, instrument, input.enrolment_id).await?
         },
         departed_again: status == "departed_again",
     };
-    store_score(tx, id, &instrument, &answers, &config, &ctx, now).await?;
+    store_score(tx, id, instrument, &answers, &config, &ctx, now).await?;
     let mut entry = who.clone();
     entry.action = "survey.record".into();
     entry.entity = "survey_response".into();

@@ -241,7 +241,7 @@ async fn form_page(
         wave: ctx.tk("survey-wave", wave.as_str()),
         action: format!("{}/{}", who.base, wave.as_str()),
         back: who.base.clone(),
-        sections: sections(ctx, &instrument, &values, &errors),
+        sections: sections(ctx, instrument, &values, &errors),
         taken_on,
         alert: alert.map(|a| a.1),
         taken,
