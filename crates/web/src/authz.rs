@@ -48,7 +48,8 @@ pub enum Action {
     /// Take participants' outcome surveys (baseline and follow-ups), see their scores and the
     /// due list of one's region.
     TakeSurveys,
-    /// Keep the UMK table and save new EMAS index configurations.
+    /// Keep the UMK table (of the regencies within the admin's scope) and save new EMAS index
+    /// configurations (province and national admins: one configuration scores everyone).
     ManageIndex,
 }
 

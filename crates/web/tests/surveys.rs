@@ -325,6 +325,38 @@ async fn an_admin_keeps_the_umk_table_and_index_configurations() {
         assert_eq!(res.status, StatusCode::SEE_OTHER);
         let page = app.get("/admin/index", Some(&admin)).await;
         assert!(page.body.contains("emas-index-v2"));
+        // A regency's admin sets its own UMK only, and no index configuration.
+        let lebak = app.caller("admin.lebak", Role::Admin, "36.02").await;
+        let res = app
+            .post(
+                "/admin/umk",
+                &lebak,
+                "region_code=36.04&year=2026&amount=5000000&source=SK",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        let res = app
+            .post(
+                "/admin/umk",
+                &lebak,
+                "region_code=36.02&year=2027&amount=3500000&source=SK",
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let v3 = DEFAULT_CONFIG.replace("emas-index-v1", "emas-index-v3");
+        let res = app
+            .post(
+                "/admin/index",
+                &lebak,
+                &format!("body={}", urlencoding::encode(&v3)),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            count(&app.db, "index_config").await,
+            2,
+            "v1 (shipped) and v2"
+        );
     }
 }
 

@@ -654,6 +654,13 @@ pub async fn save_umk(
     let Ok(amount) = emas_domain::business::parse_rupiah(&f.amount) else {
         return umk_page(&app, &ctx, f, Some(ctx.t("umk-error-amount"))).await;
     };
+    // An admin sets the UMK of the regencies within their own scope only.
+    let user = ctx.require_user()?;
+    if let Ok(code) = emas_domain::access::RegionCode::parse(f.region_code.trim())
+        && !user.scope.covers(&code)
+    {
+        return Err(AppError::Forbidden);
+    }
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
     match surveys::set_umk(
@@ -689,6 +696,12 @@ struct IndexPage<'a> {
     configs: Vec<ConfigRow>,
     body: String,
     error: Option<String>,
+}
+
+fn regency_admin(ctx: &Ctx) -> bool {
+    use emas_domain::access::{RegionLevel, Scope};
+    ctx.user()
+        .is_some_and(|u| matches!(&u.scope, Scope::Region(c) if c.level() != RegionLevel::Province))
 }
 
 /// The message of a refused configuration.
@@ -742,6 +755,14 @@ pub async fn save_index_config(
     CsrfForm(f): CsrfForm<ConfigForm>,
 ) -> Result<Response, AppError> {
     let body: String = f.body.chars().take(20_000).collect();
+    if let Err(e) = emas_domain::emas_index::IndexConfig::parse(&body) {
+        let msg = config_message(&ctx, &e);
+        return index_page(&app, &ctx, Some(body), Some(msg)).await;
+    }
+    // One configuration scores everyone: only an admin of the province or the nation sets it.
+    if regency_admin(&ctx) {
+        return Err(AppError::Forbidden);
+    }
     let now = emas_store::now();
     let mut tx = app.db.begin().await?;
     match surveys::save_index_config(&mut tx, &body, &ctx.audit_entry("", "", ""), now).await {
