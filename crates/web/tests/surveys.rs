@@ -178,6 +178,15 @@ async fn an_officer_takes_a_survey_with_every_bad_answer_named_beside_its_questi
             .await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST);
         assert!(res.body.contains("masa depan"));
+        // A refused date and refused answers are shown together.
+        let res = app
+            .post(
+                &format!("/participants/{e}/surveys/baseline"),
+                &officer,
+                &form(&bad, &future),
+            )
+            .await;
+        assert!(res.body.contains("masa depan") && res.body.contains("id=\"jkn-err\""));
         let res = app
             .post(
                 &format!("/participants/{e}/surveys/m12"),

@@ -289,6 +289,7 @@ async fn submit_survey(
         )
         .await;
     };
+    let raw = answers.clone();
     let input = ResponseInput {
         enrolment_id: who.enrolment,
         wave,
@@ -303,16 +304,9 @@ async fn submit_survey(
             tx.commit().await?;
             Ok((StatusCode::SEE_OTHER, [(LOCATION, who.base.clone())]).into_response())
         }
-        Err(SurveyError::Answers(errors)) => {
+        Err(SurveyError::Answers(_)) => {
             drop(tx);
-            let instrument = Instrument::default_v1();
-            let errors: BTreeMap<String, String> = errors
-                .into_iter()
-                .map(|(q, e)| {
-                    let msg = answer_message(ctx, instrument.question(&q), e);
-                    (q, msg)
-                })
-                .collect();
+            let errors = field_errors(ctx, &raw);
             let alert = (StatusCode::BAD_REQUEST, ctx.t("form-has-errors"));
             form_page(
                 app,
@@ -336,7 +330,8 @@ async fn submit_survey(
                         who,
                         wave,
                         Some((typed, clip(&date))),
-                        BTreeMap::new(),
+                        // Refused answers too, so the form is corrected in one go.
+                        field_errors(ctx, &raw),
                         Some((status, msg)),
                     )
                     .await
@@ -344,6 +339,21 @@ async fn submit_survey(
                 None => Err(AppError::Internal(e.to_string())),
             }
         }
+    }
+}
+
+/// Every refused answer of a form, by question, with its message.
+fn field_errors(ctx: &Ctx, answers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let instrument = Instrument::default_v1();
+    match instrument.check_answers(answers) {
+        Ok(_) => BTreeMap::new(),
+        Err(errors) => errors
+            .into_iter()
+            .map(|(q, e)| {
+                let msg = answer_message(ctx, instrument.question(&q), e);
+                (q, msg)
+            })
+            .collect(),
     }
 }
 
