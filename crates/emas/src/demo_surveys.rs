@@ -26,15 +26,15 @@ const MISSED: f64 = 0.12;
 /// Cities with more jobs and markets move faster; the rural south (Pandeglang, Lebak) slower.
 fn regency_pace(region: &str) -> f64 {
     match region.get(..5).unwrap_or("") {
-        "36.01" => 0.30,
-        "36.02" => 0.26,
-        "36.03" => 0.42,
-        "36.04" => 0.36,
-        "36.71" => 0.48,
-        "36.72" => 0.45,
-        "36.73" => 0.38,
-        "36.74" => 0.50,
-        _ => 0.35,
+        "36.01" => 0.24,
+        "36.02" => 0.20,
+        "36.03" => 0.34,
+        "36.04" => 0.28,
+        "36.71" => 0.38,
+        "36.72" => 0.36,
+        "36.73" => 0.30,
+        "36.74" => 0.40,
+        _ => 0.28,
     }
 }
 
@@ -80,7 +80,7 @@ fn answers(rng: &mut SynthRng, p: f64, umk: f64, woman: bool) -> BTreeMap<String
     let mut put = |k: &str, v: String| {
         a.insert(k.to_owned(), v);
     };
-    let income = umk * (0.3 + 1.1 * p) * rng.random_range(0.85..1.15);
+    let income = umk * (0.25 + 1.0 * p) * rng.random_range(0.85..1.15);
     put("household_income", round_to(income, 10_000).to_string());
     let has_business = p + rng.random_range(-0.15..0.15) > 0.35;
     let source = if has_business {
@@ -211,7 +211,7 @@ pub async fn load_demo_surveys(
         let mut rng = SynthRng::seed_from_u64(
             DEMO_SEED ^ (*enrolment as u64).wrapping_mul(0x2545_F491_4F6C_DD1D),
         );
-        let start = rng.random_range(0.12..0.45);
+        let start = rng.random_range(0.05..0.35);
         // Women in the demo gain a little more in the programme, men start a little higher.
         let pace = regency_pace(region) * if woman { 1.1 } else { 0.85 };
         let start = if woman { start } else { start + 0.05 };
