@@ -39,9 +39,7 @@ pub async fn demo(args: DbOnly) -> anyhow::Result<()> {
             // The programme history needs the demo's people: not over a real registry.
             let history = match people {
                 emas::demo_data::DemoPeople::Loaded(_) => {
-                    emas::demo_programme::load(&db, emas_store::now())
-                        .await?
-                        .to_string()
+                    emas::demo_programme::load_history(&db, emas_store::now()).await?
                 }
                 emas::demo_data::DemoPeople::RegistryNotEmpty => "no programme history".into(),
             };

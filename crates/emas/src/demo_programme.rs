@@ -498,6 +498,21 @@ async fn last_return(db: &Db, id: i64) -> anyhow::Result<Option<NaiveDate>> {
 /// Writes the demo programme history. Called once, right after the demo registry is loaded
 /// (it needs its people and the demo accounts); everything commits in one transaction with
 /// one audit line.
+/// The demo's programme history and its participants' baseline and follow-up surveys, described
+/// for the terminal. Needs the demo's people (`demo_data::load`).
+pub async fn load_history(db: &Db, now: DateTime<Utc>) -> anyhow::Result<String> {
+    let programme = load(db, now).await?;
+    let enrolments: Vec<(i64, NaiveDate, String)> = programme
+        .enrolments
+        .iter()
+        .map(|e| (e.id, e.enrolled_on, e.region_code.clone()))
+        .collect();
+    let surveys = crate::demo_surveys::load_demo_surveys(db, &enrolments, now)
+        .await
+        .context("demo surveys")?;
+    Ok(format!("{programme} and {surveys} surveys"))
+}
+
 pub async fn load(db: &Db, now: DateTime<Utc>) -> anyhow::Result<DemoProgramme> {
     let cast = Cast::load(db).await?;
     let today = now.date_naive();

@@ -3,3 +3,4 @@
 
 pub mod demo_data;
 pub mod demo_programme;
+pub mod demo_surveys;

@@ -23,6 +23,7 @@ pub mod review;
 pub mod secret;
 pub mod sessions;
 pub mod settings;
+pub mod surveys;
 pub mod testing;
 pub mod throttle;
 pub mod tokens;

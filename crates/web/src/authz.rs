@@ -42,14 +42,21 @@ pub enum Action {
     Refer,
     /// See the referrals sent to one's agency and accept, decline or close them.
     HandleReferrals,
-    /// A participant's own stage, sessions, referrals, mentoring notes and business figures.
+    /// A participant's own stage, sessions, referrals, mentoring notes and business figures,
+    /// and answering their own outcome surveys.
     OwnProgress,
     /// The coordination dashboard's aggregate figures of a region within the caller's scope.
     ViewOutcomes,
+    /// Take participants' outcome surveys (baseline and follow-ups), see their scores and the
+    /// due list of one's region.
+    TakeSurveys,
+    /// Keep the UMK table (of the regencies within the admin's scope) and save new EMAS index
+    /// configurations (province and national admins: one configuration scores everyone).
+    ManageIndex,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 21] = [
         Action::SignedIn,
         Action::ViewReference,
         Action::ManageAccounts,
@@ -69,6 +76,8 @@ impl Action {
         Action::HandleReferrals,
         Action::OwnProgress,
         Action::ViewOutcomes,
+        Action::TakeSurveys,
+        Action::ManageIndex,
     ];
 
     /// The roles that may take this action; `None` means every role.
@@ -134,6 +143,10 @@ impl Action {
                 Role::Analyst,
                 Role::Coordinator,
             ]),
+            // Officers and mentors meet participants; a survey is personal data, so analysts
+            // see only the aggregates.
+            Action::TakeSurveys => Some(&[Role::Admin, Role::ProgrammeOfficer, Role::Mentor]),
+            Action::ManageIndex => Some(&[Role::Admin]),
         }
     }
 }

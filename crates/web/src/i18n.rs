@@ -148,6 +148,11 @@ mod tests {
             ("born", "05-03-1990".to_owned()),
             ("region", "36.04.05".to_owned()),
             ("file", "daftar.xlsx".to_owned()),
+            ("question", "Tabungan".to_owned()),
+            ("min", "0".to_owned()),
+            ("max", "100".to_owned()),
+            ("due", "01-07-2026".to_owned()),
+            ("subject", "aman = 105".to_owned()),
         ];
         for key in &id {
             assert!(

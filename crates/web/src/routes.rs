@@ -12,7 +12,7 @@ use crate::auth::guard;
 use crate::authz::Action;
 use crate::pages::{
     account, admin, dashboard, departed, home, imports, participants, people, pipeline, programmes,
-    public, referrals, regions, resolve, review, signin,
+    public, referrals, regions, resolve, review, signin, surveys,
 };
 
 /// Who may reach a route.
@@ -120,6 +120,19 @@ pub fn page_routes() -> Vec<Route> {
         route(Method::POST, "/set-password/{token}", Public, post(participants::set_password)),
         route(Method::GET, "/me", Guarded(OwnProgress), get(participants::me)),
         route(Method::POST, "/me/business/{id}/months", Guarded(OwnProgress), post(participants::record_month)),
+        // Outcome surveys and the EMAS index.
+        route(Method::GET, "/surveys/due", Guarded(TakeSurveys), get(surveys::due)),
+        route(Method::GET, "/participants/{id}/surveys", Guarded(TakeSurveys), get(surveys::list)),
+        route(Method::GET, "/participants/{id}/surveys/{wave}", Guarded(TakeSurveys), get(surveys::form)),
+        route(Method::POST, "/participants/{id}/surveys/{wave}", Guarded(TakeSurveys), post(surveys::submit)),
+        route(Method::GET, "/me/surveys", Guarded(OwnProgress), get(surveys::own_list)),
+        route(Method::GET, "/me/surveys/{id}", Guarded(OwnProgress), get(surveys::own_enrolment)),
+        route(Method::GET, "/me/surveys/{id}/{wave}", Guarded(OwnProgress), get(surveys::own_form)),
+        route(Method::POST, "/me/surveys/{id}/{wave}", Guarded(OwnProgress), post(surveys::own_submit)),
+        route(Method::GET, "/admin/umk", Guarded(ManageIndex), get(surveys::umk)),
+        route(Method::POST, "/admin/umk", Guarded(ManageIndex), post(surveys::save_umk)),
+        route(Method::GET, "/admin/index", Guarded(ManageIndex), get(surveys::index_config)),
+        route(Method::POST, "/admin/index", Guarded(ManageIndex), post(surveys::save_index_config)),
         // The programme: programmes, tracks, cohorts, sessions, enrolment, attendance.
         route(Method::GET, "/programmes", Guarded(ViewProgrammes), get(programmes::index)),
         route(Method::POST, "/programmes", Guarded(ManageProgrammes), post(programmes::create)),

@@ -16,7 +16,9 @@ use emas_web::routes::{Access, page_routes};
 /// A concrete path for a route pattern: ids that do not exist, so an allowed caller gets past
 /// the guard to a 404 without changing anything.
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "999999").replace("{code}", "36.04")
+    path.replace("{id}", "999999")
+        .replace("{code}", "36.04")
+        .replace("{wave}", "m6")
 }
 
 fn user_of(app_caller: &Caller) -> emas_store::users::User {

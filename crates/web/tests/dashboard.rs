@@ -187,3 +187,56 @@ async fn the_public_sees_aggregates_by_regency_and_nothing_that_names_anyone() {
         assert!(!body.contains("Peserta 1") && !body.contains("Warga Lebak"));
     }
 }
+
+#[tokio::test]
+async fn emas_scores_appear_by_wave_once_five_people_are_surveyed() {
+    for db in test_databases().await {
+        let app = world(db).await;
+        let analyst = app.caller("analis", Role::Analyst, "36.04").await;
+        let page = app.get("/dashboard", Some(&analyst)).await;
+        assert!(page.body.contains("Belum ada survei"), "no surveys yet");
+
+        let officer = app.caller("petugas", Role::ProgrammeOfficer, "36.04").await;
+        let today = chrono::Utc::now()
+            .date_naive()
+            .format("%d-%m-%Y")
+            .to_string();
+        let ids: Vec<i64> = emas_store::with_db!(app.db, p => sqlx::query_scalar(
+            "select id from enrolment order by id").fetch_all(p).await)
+        .expect("enrolments");
+        assert_eq!(ids.len(), 6);
+        for (i, id) in ids.iter().enumerate() {
+            let r = app
+                .post(
+                    &format!("/participants/{id}/surveys/baseline"),
+                    &officer,
+                    &common::form(&common::answers(), &today),
+                )
+                .await;
+            assert!(r.status.is_redirection(), "{}", r.body);
+            let page = app.get("/dashboard", Some(&analyst)).await;
+            let surveyed = i + 1;
+            // Four people surveyed are too few for a mean; from five on it is shown.
+            assert!(page.body.contains("id=\"emas-means-h\""), "{surveyed}");
+            let baseline_row = page
+                .body
+                .split("<tr><td>Awal (saat pendaftaran)</td>")
+                .nth(1)
+                .expect("a baseline row")
+                .split("</tr>")
+                .next()
+                .expect("its end")
+                .to_owned();
+            assert_eq!(
+                baseline_row.contains("&#60;5"),
+                surveyed < 5,
+                "{surveyed}: {baseline_row}"
+            );
+            assert_eq!(
+                baseline_row.contains("0,"),
+                surveyed >= 5,
+                "{surveyed}: {baseline_row}"
+            );
+        }
+    }
+}

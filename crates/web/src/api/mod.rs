@@ -25,6 +25,7 @@ mod people;
 mod pipeline;
 mod programmes;
 mod referrals;
+mod surveys;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -96,6 +97,8 @@ pub fn api_routes() -> Vec<ApiRoute> {
         r(Method::POST, "/api/v1/businesses/{id}/capital", Guarded(ManageBusinesses), routes!(pipeline::add_capital)),
         r(Method::GET, "/api/v1/enrolments/{id}/visits", Guarded(ViewProgrammes), routes!(pipeline::visits)),
         r(Method::POST, "/api/v1/enrolments/{id}/visits", Guarded(ManageBusinesses), routes!(pipeline::add_visit)),
+        r(Method::GET, "/api/v1/enrolments/{id}/surveys", Guarded(TakeSurveys), routes!(surveys::list)),
+        r(Method::POST, "/api/v1/enrolments/{id}/surveys", Guarded(TakeSurveys), routes!(surveys::create)),
     ]
 }
 

@@ -112,7 +112,7 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series]) -> String
     const LEFT: f64 = 44.0;
     const TOP: f64 = 12.0;
     const PLOT_H: f64 = 180.0;
-    const CLASSES: [&str; 4] = ["line-a", "line-b", "line-c", "line-d"];
+    const CLASSES: [&str; 5] = ["line-a", "line-b", "line-c", "line-d", "line-e"];
     let plot_w = WIDTH - LEFT - 20.0;
     let x_at = |i: usize| {
         if x_labels.len() <= 1 {
@@ -190,7 +190,7 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series]) -> String
                 path.trim_end()
             );
         }
-        let lx = LEFT + (k as f64) * 150.0;
+        let lx = LEFT + (k as f64) * 118.0;
         let ly = HEIGHT - 14.0;
         let _ = write!(
             out,

@@ -10,14 +10,17 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Days, NaiveDate, Utc};
 use emas_domain::access::{RegionCode, Scope};
 use emas_domain::disclosure::{self, Figure, format_number};
+use emas_domain::emas_index::Dimension;
 use emas_domain::regions::Regions;
+use emas_domain::survey::Wave;
 use emas_store::outcomes::{AreaCounts, Outcomes, Window};
+use emas_store::surveys::Aggregates;
 use serde::Deserialize;
 
 use crate::App;
 use crate::auth::Ctx;
 use crate::authz::Action;
-use crate::charts::{self, Bar, MapArea};
+use crate::charts::{self, Bar, MapArea, Series};
 use crate::error::AppError;
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,13 +87,13 @@ impl MapIndicator {
     }
 }
 
-/// One chart and its table.
+/// One chart and its table: the header, then rows whose first cell names the row.
 pub struct Panel {
     pub id: &'static str,
     pub title: String,
     pub svg: String,
-    pub head: (String, String),
-    pub rows: Vec<(String, String)>,
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 /// The dashboard's region and period, checked against the caller's scope.
@@ -159,14 +162,14 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
             .into_iter()
             .zip(figures)
             .map(|(l, f)| {
-                (
+                vec![
                     l,
                     if percent {
                         charts::percent(f)
                     } else {
                         count_text(f)
                     },
-                )
+                ]
             })
             .collect();
         (charts::bar_chart(title, &bars, 0, percent), rows)
@@ -186,7 +189,7 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
         id: "funnel",
         title,
         svg,
-        head: (ctx.t("dashboard-stage"), ctx.t("dashboard-participants")),
+        head: vec![ctx.t("dashboard-stage"), ctx.t("dashboard-participants")],
         rows,
     });
 
@@ -205,7 +208,7 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
         id: "sex",
         title,
         svg,
-        head: (ctx.t("dashboard-sex"), ctx.t("dashboard-people")),
+        head: vec![ctx.t("dashboard-sex"), ctx.t("dashboard-people")],
         rows,
     });
 
@@ -233,7 +236,7 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
         id: "country",
         title,
         svg,
-        head: (ctx.t("dashboard-country"), ctx.t("dashboard-people")),
+        head: vec![ctx.t("dashboard-country"), ctx.t("dashboard-people")],
         rows,
     });
 
@@ -246,7 +249,7 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
             id: "cohort",
             title,
             svg,
-            head: (ctx.t("dashboard-cohort"), ctx.t("dashboard-participants")),
+            head: vec![ctx.t("dashboard-cohort"), ctx.t("dashboard-participants")],
             rows,
         });
     }
@@ -285,21 +288,119 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
         .areas
         .iter()
         .zip(&figures)
-        .map(|(a, f)| (area_name(&a.code), text(*f)))
+        .map(|(a, f)| vec![area_name(&a.code), text(*f)])
         .collect();
     if let Some(svg) = charts::choropleth(w.region.as_deref(), &title, &areas) {
         panels.push(Panel {
             id: "map",
             title,
             svg,
-            head: (
+            head: vec![
                 ctx.t("dashboard-area"),
                 ctx.tk("dashboard-indicator", map.as_str()),
-            ),
+            ],
             rows,
         });
     }
     panels
+}
+
+/// The EMAS section: each dimension's mean score and the share reaching it, and the share
+/// reaching EMAS as a whole, from the baseline through each follow-up.
+pub fn emas_panels(ctx: &Ctx, agg: &Aggregates) -> Vec<Panel> {
+    if agg.waves.is_empty() {
+        return Vec::new();
+    }
+    let waves: Vec<String> = Wave::ALL
+        .iter()
+        .map(|w| ctx.tk("survey-wave", w.as_str()))
+        .collect();
+    let at = |w: Wave| agg.waves.iter().find(|a| a.wave == w);
+    let dim_name = |d: Dimension| ctx.tk("survey-dim", d.as_str());
+    let mean = |w: Wave, d: Dimension| {
+        at(w)
+            .and_then(|a| a.dimensions.iter().find(|x| x.dimension == d))
+            .map_or(Figure::Hidden, |x| {
+                disclosure::mean(x.mean.unwrap_or(0.0) * x.scored as f64, x.scored)
+            })
+    };
+    let reach = |w: Wave, d: Dimension| {
+        at(w)
+            .and_then(|a| a.dimensions.iter().find(|x| x.dimension == d))
+            .map_or(Figure::Hidden, |x| disclosure::share(x.reaching, x.scored))
+    };
+    let reach_emas = |w: Wave| {
+        at(w).map_or(Figure::Hidden, |a| {
+            disclosure::share(a.reaching_emas, a.surveys)
+        })
+    };
+
+    let title = ctx.t("dashboard-emas-means");
+    let series: Vec<Series> = Dimension::ALL
+        .iter()
+        .map(|d| Series {
+            name: dim_name(*d),
+            points: Wave::ALL.iter().map(|w| mean(*w, *d)).collect(),
+        })
+        .collect();
+    let svg = charts::line_chart(&title, &waves, &series);
+    let mut head = vec![ctx.t("dashboard-wave"), ctx.t("dashboard-surveyed")];
+    head.extend(Dimension::ALL.iter().map(|d| dim_name(*d)));
+    let rows = Wave::ALL
+        .iter()
+        .zip(&waves)
+        .map(|(w, label)| {
+            let mut row = vec![
+                label.clone(),
+                count_text(disclosure::count(at(*w).map_or(0, |a| a.people))),
+            ];
+            row.extend(Dimension::ALL.iter().map(|d| mean(*w, *d).format(2)));
+            row
+        })
+        .collect();
+    let means = Panel {
+        id: "emas-means",
+        title,
+        svg,
+        head,
+        rows,
+    };
+
+    let title = ctx.t("dashboard-emas-reach");
+    let mut series: Vec<Series> = vec![Series {
+        name: ctx.t("dashboard-emas-all"),
+        points: Wave::ALL.iter().map(|w| reach_emas(*w)).collect(),
+    }];
+    series.extend(Dimension::ALL.iter().map(|d| Series {
+        name: dim_name(*d),
+        points: Wave::ALL.iter().map(|w| reach(*w, *d)).collect(),
+    }));
+    let svg = charts::line_chart(&title, &waves, &series);
+    let mut head = vec![ctx.t("dashboard-wave"), ctx.t("dashboard-emas-all")];
+    head.extend(Dimension::ALL.iter().map(|d| dim_name(*d)));
+    let rows = Wave::ALL
+        .iter()
+        .zip(&waves)
+        .map(|(w, label)| {
+            let mut row = vec![label.clone(), charts::percent(reach_emas(*w))];
+            row.extend(
+                Dimension::ALL
+                    .iter()
+                    .map(|d| charts::percent(reach(*w, *d))),
+            );
+            row
+        })
+        .collect();
+    vec![
+        means,
+        Panel {
+            id: "emas-reach",
+            title,
+            svg,
+            head,
+            rows,
+        },
+    ]
 }
 
 /// The key figures above the charts: (label, value).
@@ -363,6 +464,7 @@ struct DashboardPage<'a> {
     regions: Vec<(String, String)>,
     indicators: Vec<(&'static str, String)>,
     figures: Vec<(String, String)>,
+    emas: Vec<Panel>,
     panels: Vec<Panel>,
 }
 
@@ -407,6 +509,15 @@ pub async fn show(
     let chosen = choose(&user.scope, &q.region, &q.from, &q.to)?;
     let map = MapIndicator::parse(&q.map).unwrap_or(MapIndicator::People);
     let outcomes = app.db.outcomes(&chosen.window).await?;
+    let area = Scope::Region(
+        RegionCode::parse(chosen.window.region.as_deref().unwrap_or("36"))
+            .map_err(|_| AppError::BadRequest("dashboard-bad-region"))?,
+    );
+    let scores = app
+        .db
+        .score_aggregates(&area, chosen.window.from, chosen.window.to)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     app.audit.log(ctx.audit_entry(
         "dashboard.read",
         "region",
@@ -425,6 +536,7 @@ pub async fn show(
             .map(|m| (m.as_str(), ctx.tk("dashboard-indicator", m.as_str())))
             .collect(),
         figures: key_figures(&ctx, &outcomes),
+        emas: emas_panels(&ctx, &scores),
         panels: panels(&ctx, &outcomes, &chosen.window, map),
     };
     Ok(page.into_response())

@@ -16,6 +16,7 @@ pub mod regions;
 pub mod resolve;
 pub mod review;
 pub mod signin;
+pub mod surveys;
 
 use askama::Template;
 use askama_web::WebTemplate;

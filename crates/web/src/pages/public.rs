@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use emas_domain::access::{RegionCode, Scope};
 use emas_domain::disclosure::{self, Figure};
 use emas_domain::regions::Regions;
+use emas_domain::survey::Wave;
 
 use crate::App;
 use crate::auth::Ctx;
@@ -44,6 +45,27 @@ pub async fn emas(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
     let operating = counts(|a| a.operating);
     let text = |f: Figure| f.format(0);
     let operating_total = o.funnel.reached.last().map_or(0, |(_, n)| *n);
+    // The share reaching EMAS among the follow-up surveys of the period (the baseline measures
+    // where people start, not what the programme achieved).
+    let reaching = |code: &str| {
+        let app = app.clone();
+        let code = code.to_owned();
+        async move {
+            let area = Scope::Region(
+                RegionCode::parse(&code)
+                    .map_err(|_| AppError::BadRequest("dashboard-bad-region"))?,
+            );
+            let agg = app
+                .db
+                .score_aggregates(&area, chosen.window.from, chosen.window.to)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let follow_ups = agg.waves.iter().filter(|w| w.wave != Wave::Baseline);
+            let (reach, of) =
+                follow_ups.fold((0, 0), |(r, n), w| (r + w.reaching_emas, n + w.surveys));
+            Ok::<_, AppError>(charts::percent(disclosure::share(reach, of)))
+        }
+    };
     let mut rows = vec![Row {
         name: chosen.region_name.clone(),
         cells: vec![
@@ -51,6 +73,7 @@ pub async fn emas(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
             text(disclosure::count(o.funnel.total)),
             text(disclosure::count(operating_total)),
             charts::percent(disclosure::share(o.departed_again, o.people)),
+            reaching("36").await?,
         ],
     }];
     let names = Regions::reference();
@@ -66,6 +89,7 @@ pub async fn emas(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
                 text(participants[i]),
                 text(operating[i]),
                 charts::percent(disclosure::share(a.departed_again, a.people)),
+                reaching(&a.code).await?,
             ],
         });
     }
@@ -78,6 +102,7 @@ pub async fn emas(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
             ctx.t("dashboard-participants"),
             ctx.t("dashboard-operating"),
             ctx.t("dashboard-remigration"),
+            ctx.t("public-reaching"),
         ],
         rows,
     }
