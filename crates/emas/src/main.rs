@@ -8,6 +8,7 @@ mod db_args;
 mod export;
 mod import;
 mod relink;
+mod report;
 mod serve;
 
 use emas::demo_data;
@@ -62,6 +63,9 @@ enum Command {
     Generate(emas_synth::cli::GenerateArgs),
     /// Link people across lists: find which rows are the same person (see docs/linkage.md).
     Link(Box<LinkCommand>),
+    /// Reports: `emas report meeting --region 36.04 --from 2026-01-01 --to 2026-06-30 --out laporan.pdf`.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Measure: `emas bench search --people 1000000` (a fresh SQLite database of synthetic people).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -88,6 +92,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Link(cmd) => Ok(emas_linkage::cli::run(&cmd.files)?),
         Command::Bench(cmd) => runtime()?.block_on(bench::run(cmd)),
+        Command::Report(cmd) => runtime()?.block_on(report::run(cmd)),
     }
 }
 

@@ -259,6 +259,26 @@ impl Db {
         .await
     }
 
+    /// How many open referrals of people living in `region` (`""` for everyone) are past their
+    /// due date: the coordination meeting's "overdue" figure.
+    pub async fn overdue_referral_count(
+        &self,
+        region: &str,
+        today: NaiveDate,
+    ) -> Result<i64, DbError> {
+        let hi = if region.is_empty() {
+            "~".to_owned()
+        } else {
+            format!("{region}/")
+        };
+        let (n,): (i64,) = with_db!(self, p => sqlx::query_as(
+            "select count(*) from referral r join person p on p.id = r.person_id \
+             where r.status in ('sent', 'accepted') and r.due_on < $1 \
+             and p.region_code >= $2 and p.region_code < $3")
+            .bind(today).bind(region).bind(&hi).fetch_one(p).await)?;
+        Ok(n)
+    }
+
     /// A person's referrals (for their own page).
     pub async fn referrals_of_person(
         &self,

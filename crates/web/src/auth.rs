@@ -211,6 +211,6 @@ impl Ctx {
     /// The text for the key `{prefix}-{value}`: the name of a value of a vocabulary
     /// (`migration-returned`, `sector-caregiver`).
     pub fn tk(&self, prefix: &str, value: impl std::fmt::Display) -> String {
-        self.t(&format!("{prefix}-{value}"))
+        self.lang.tk(prefix, value)
     }
 }

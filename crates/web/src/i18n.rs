@@ -79,6 +79,11 @@ impl Lang {
         }
     }
 
+    /// The text of `{prefix}-{value}`: a value's name, such as a stage's.
+    pub fn tk(self, prefix: &str, value: impl std::fmt::Display) -> String {
+        self.t(&format!("{prefix}-{value}"))
+    }
+
     /// The text for `key`. A missing key shows as the key itself; a test guarantees none is.
     pub fn t(self, key: &str) -> String {
         LOCALES.lookup(self.id(), key)
@@ -153,6 +158,10 @@ mod tests {
             ("max", "100".to_owned()),
             ("due", "01-07-2026".to_owned()),
             ("subject", "aman = 105".to_owned()),
+            ("what", "Ekonomi".to_owned()),
+            ("before", "0,41".to_owned()),
+            ("after", "0,58".to_owned()),
+            ("area", "Kabupaten Serang".to_owned()),
         ];
         for key in &id {
             assert!(

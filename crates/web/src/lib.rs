@@ -10,6 +10,7 @@ pub mod error;
 pub mod form;
 pub mod i18n;
 mod pages;
+pub mod report;
 pub mod routes;
 mod security;
 

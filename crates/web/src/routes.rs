@@ -85,6 +85,7 @@ pub fn page_routes() -> Vec<Route> {
         // the pipeline and businesses
         route(Method::GET, "/pipeline", Guarded(ViewProgrammes), get(pipeline::board)),
         route(Method::GET, "/dashboard", Guarded(ViewOutcomes), get(dashboard::show)),
+        route(Method::GET, "/dashboard/report.{format}", Guarded(ViewOutcomes), get(dashboard::report)),
         route(Method::GET, "/pipeline/departed", Guarded(ViewProgrammes), get(departed::list)),
         route(Method::GET, "/kbli", Guarded(ViewProgrammes), get(pipeline::kbli_page)),
         route(Method::GET, "/participants/{id}", Guarded(ViewProgrammes), get(pipeline::show)),

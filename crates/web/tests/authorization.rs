@@ -19,6 +19,7 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "999999")
         .replace("{code}", "36.04")
         .replace("{wave}", "m6")
+        .replace("{format}", "pdf")
 }
 
 fn user_of(app_caller: &Caller) -> emas_store::users::User {

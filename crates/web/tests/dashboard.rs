@@ -240,3 +240,55 @@ async fn emas_scores_appear_by_wave_once_five_people_are_surveyed() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_meeting_report_downloads_as_pdf_and_xlsx_for_the_callers_region_only() {
+    for db in test_databases().await {
+        let app = world(db).await;
+        let analyst = app.caller("analis", Role::Analyst, "36.04").await;
+        let pdf = app
+            .get("/dashboard/report.pdf?from=2020-01-01", Some(&analyst))
+            .await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
+        assert!(pdf.bytes.starts_with(b"%PDF-"), "a PDF");
+        assert!(pdf.bytes.len() > 20_000, "with its pages and font");
+
+        let xlsx = app.get("/dashboard/report.xlsx", Some(&analyst)).await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        let summary = emas_sheets::read_bytes(
+            &xlsx.bytes,
+            "laporan.xlsx",
+            &emas_sheets::ReadOptions::default(),
+        )
+        .expect("the workbook opens");
+        let mut cells: Vec<String> = summary.headers.clone();
+        cells.extend(summary.rows.into_iter().flat_map(|r| r.cells));
+        assert!(
+            cells.iter().any(|c| c == "Rujukan lewat batas waktu"),
+            "{cells:?}"
+        );
+        assert!(
+            cells.iter().any(|c| c.contains("6 peserta mendaftar")),
+            "the narrative: {cells:?}"
+        );
+        assert!(
+            !cells.iter().any(|c| c.contains("0 usaha")),
+            "no sentence about nothing: {cells:?}"
+        );
+        assert!(!cells.iter().any(|c| c.contains("Peserta 1")), "no names");
+
+        for path in [
+            "/dashboard/report.pdf?region=36.02",
+            "/dashboard/report.xlsx?region=36",
+        ] {
+            let r = app.get(path, Some(&analyst)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        let r = app.get("/dashboard/report.docx", Some(&analyst)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = app
+            .get("/dashboard/report.pdf?to=31-12-2026", Some(&analyst))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    }
+}

@@ -114,11 +114,13 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series]) -> String
     const PLOT_H: f64 = 180.0;
     const CLASSES: [&str; 5] = ["line-a", "line-b", "line-c", "line-d", "line-e"];
     let plot_w = WIDTH - LEFT - 20.0;
+    // The first and last points sit inside the plot so that their labels are not cut off.
+    const INSET: f64 = 70.0;
     let x_at = |i: usize| {
         if x_labels.len() <= 1 {
             LEFT + plot_w / 2.0
         } else {
-            LEFT + plot_w * i as f64 / (x_labels.len() - 1) as f64
+            LEFT + INSET + (plot_w - 2.0 * INSET) * i as f64 / (x_labels.len() - 1) as f64
         }
     };
     let y_at = |v: f64| TOP + PLOT_H * (1.0 - v.clamp(0.0, 1.0));
@@ -257,7 +259,7 @@ mod tests {
             }],
         );
         assert_eq!(svg.matches("<circle").count(), 2);
-        assert!(svg.contains("d=\"M44.0 102.0 M620.0 57.0\""), "{svg}");
+        assert!(svg.contains("d=\"M114.0 102.0 M550.0 57.0\""), "{svg}");
         assert!(svg.contains("Awal 50%, 6 bln –, 12 bln 75%"));
     }
 }

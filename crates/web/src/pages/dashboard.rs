@@ -5,7 +5,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{Days, NaiveDate, Utc};
 use emas_domain::access::{RegionCode, Scope};
@@ -22,6 +22,7 @@ use crate::auth::Ctx;
 use crate::authz::Action;
 use crate::charts::{self, Bar, MapArea, Series};
 use crate::error::AppError;
+use crate::i18n::Lang;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DashboardQuery {
@@ -147,7 +148,7 @@ fn count_text(f: Figure) -> String {
 }
 
 /// The panels of the dashboard, in reading order, from the raw outcomes.
-pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Panel> {
+pub fn panels(lang: Lang, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Panel> {
     let mut panels = Vec::new();
     let table = |title: &str, labels: Vec<String>, figures: Vec<Figure>, percent: bool| {
         let bars: Vec<Bar> = labels
@@ -176,12 +177,12 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
     };
 
     // The funnel: participants of the period who reached each stage.
-    let title = ctx.t("dashboard-funnel");
+    let title = lang.t("dashboard-funnel");
     let labels = o
         .funnel
         .reached
         .iter()
-        .map(|(s, _)| ctx.tk("stage", s.as_str()))
+        .map(|(s, _)| lang.tk("stage", s.as_str()))
         .collect();
     let values: Vec<i64> = o.funnel.reached.iter().map(|(_, n)| *n).collect();
     let (svg, rows) = table(&title, labels, disclosure::cumulative(&values), false);
@@ -189,17 +190,17 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
         id: "funnel",
         title,
         svg,
-        head: vec![ctx.t("dashboard-stage"), ctx.t("dashboard-participants")],
+        head: vec![lang.t("dashboard-stage"), lang.t("dashboard-participants")],
         rows,
     });
 
-    let title = ctx.t("dashboard-by-sex");
+    let title = lang.t("dashboard-by-sex");
     let labels = o
         .by_sex
         .iter()
         .map(|(s, _)| match s.as_str() {
-            "" => ctx.t("dashboard-unknown"),
-            s => ctx.tk("sex", s.to_lowercase()),
+            "" => lang.t("dashboard-unknown"),
+            s => lang.tk("sex", s.to_lowercase()),
         })
         .collect();
     let values: Vec<i64> = o.by_sex.iter().map(|(_, n)| *n).collect();
@@ -208,12 +209,12 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
         id: "sex",
         title,
         svg,
-        head: vec![ctx.t("dashboard-sex"), ctx.t("dashboard-people")],
+        head: vec![lang.t("dashboard-sex"), lang.t("dashboard-people")],
         rows,
     });
 
     // Countries: the eight largest, the rest together.
-    let title = ctx.t("dashboard-by-country");
+    let title = lang.t("dashboard-by-country");
     let mut labels: Vec<String> = Vec::new();
     let mut values: Vec<i64> = Vec::new();
     for (i, (code, n)) in o.by_country.iter().enumerate() {
@@ -225,7 +226,7 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
             );
             values.push(*n);
         } else if i == 8 {
-            labels.push(ctx.t("dashboard-other-countries"));
+            labels.push(lang.t("dashboard-other-countries"));
             values.push(*n);
         } else {
             *values.last_mut().expect("pushed at i == 8") += n;
@@ -236,12 +237,12 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
         id: "country",
         title,
         svg,
-        head: vec![ctx.t("dashboard-country"), ctx.t("dashboard-people")],
+        head: vec![lang.t("dashboard-country"), lang.t("dashboard-people")],
         rows,
     });
 
     if !o.by_cohort.is_empty() {
-        let title = ctx.t("dashboard-by-cohort");
+        let title = lang.t("dashboard-by-cohort");
         let labels = o.by_cohort.iter().map(|(c, _)| c.clone()).collect();
         let values: Vec<i64> = o.by_cohort.iter().map(|(_, n)| *n).collect();
         let (svg, rows) = table(&title, labels, disclosure::breakdown(&values), false);
@@ -249,15 +250,15 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
             id: "cohort",
             title,
             svg,
-            head: vec![ctx.t("dashboard-cohort"), ctx.t("dashboard-participants")],
+            head: vec![lang.t("dashboard-cohort"), lang.t("dashboard-participants")],
             rows,
         });
     }
 
     let title = format!(
         "{} — {}",
-        ctx.t("dashboard-map"),
-        ctx.tk("dashboard-indicator", map.as_str())
+        lang.t("dashboard-map"),
+        lang.tk("dashboard-indicator", map.as_str())
     );
     let figures = map.figures(&o.areas);
     let names = Regions::reference();
@@ -296,8 +297,8 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
             title,
             svg,
             head: vec![
-                ctx.t("dashboard-area"),
-                ctx.tk("dashboard-indicator", map.as_str()),
+                lang.t("dashboard-area"),
+                lang.tk("dashboard-indicator", map.as_str()),
             ],
             rows,
         });
@@ -307,16 +308,16 @@ pub fn panels(ctx: &Ctx, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pan
 
 /// The EMAS section: each dimension's mean score and the share reaching it, and the share
 /// reaching EMAS as a whole, from the baseline through each follow-up.
-pub fn emas_panels(ctx: &Ctx, agg: &Aggregates) -> Vec<Panel> {
+pub fn emas_panels(lang: Lang, agg: &Aggregates) -> Vec<Panel> {
     if agg.waves.is_empty() {
         return Vec::new();
     }
     let waves: Vec<String> = Wave::ALL
         .iter()
-        .map(|w| ctx.tk("survey-wave", w.as_str()))
+        .map(|w| lang.tk("survey-wave", w.as_str()))
         .collect();
     let at = |w: Wave| agg.waves.iter().find(|a| a.wave == w);
-    let dim_name = |d: Dimension| ctx.tk("survey-dim", d.as_str());
+    let dim_name = |d: Dimension| lang.tk("survey-dim", d.as_str());
     let mean = |w: Wave, d: Dimension| {
         at(w)
             .and_then(|a| a.dimensions.iter().find(|x| x.dimension == d))
@@ -335,7 +336,7 @@ pub fn emas_panels(ctx: &Ctx, agg: &Aggregates) -> Vec<Panel> {
         })
     };
 
-    let title = ctx.t("dashboard-emas-means");
+    let title = lang.t("dashboard-emas-means");
     let series: Vec<Series> = Dimension::ALL
         .iter()
         .map(|d| Series {
@@ -344,7 +345,7 @@ pub fn emas_panels(ctx: &Ctx, agg: &Aggregates) -> Vec<Panel> {
         })
         .collect();
     let svg = charts::line_chart(&title, &waves, &series);
-    let mut head = vec![ctx.t("dashboard-wave"), ctx.t("dashboard-surveyed")];
+    let mut head = vec![lang.t("dashboard-wave"), lang.t("dashboard-surveyed")];
     head.extend(Dimension::ALL.iter().map(|d| dim_name(*d)));
     let rows = Wave::ALL
         .iter()
@@ -366,17 +367,21 @@ pub fn emas_panels(ctx: &Ctx, agg: &Aggregates) -> Vec<Panel> {
         rows,
     };
 
-    let title = ctx.t("dashboard-emas-reach");
-    let mut series: Vec<Series> = vec![Series {
-        name: ctx.t("dashboard-emas-all"),
+    let title = lang.t("dashboard-emas-reach");
+    // The dimensions in the colours of the chart above, EMAS as a whole last.
+    let mut series: Vec<Series> = Dimension::ALL
+        .iter()
+        .map(|d| Series {
+            name: dim_name(*d),
+            points: Wave::ALL.iter().map(|w| reach(*w, *d)).collect(),
+        })
+        .collect();
+    series.push(Series {
+        name: lang.t("dashboard-emas-all"),
         points: Wave::ALL.iter().map(|w| reach_emas(*w)).collect(),
-    }];
-    series.extend(Dimension::ALL.iter().map(|d| Series {
-        name: dim_name(*d),
-        points: Wave::ALL.iter().map(|w| reach(*w, *d)).collect(),
-    }));
+    });
     let svg = charts::line_chart(&title, &waves, &series);
-    let mut head = vec![ctx.t("dashboard-wave"), ctx.t("dashboard-emas-all")];
+    let mut head = vec![lang.t("dashboard-wave"), lang.t("dashboard-emas-all")];
     head.extend(Dimension::ALL.iter().map(|d| dim_name(*d)));
     let rows = Wave::ALL
         .iter()
@@ -404,7 +409,7 @@ pub fn emas_panels(ctx: &Ctx, agg: &Aggregates) -> Vec<Panel> {
 }
 
 /// The key figures above the charts: (label, value).
-pub fn key_figures(ctx: &Ctx, o: &Outcomes) -> Vec<(String, String)> {
+pub fn key_figures(lang: Lang, o: &Outcomes) -> Vec<(String, String)> {
     let operating = o.funnel.reached.last().map(|(_, n)| *n).unwrap_or_default();
     // A sum of money over fewer than five recipients would tell what one of them received.
     let capital = if disclosure::count(o.capital_count).value().is_some() {
@@ -414,27 +419,27 @@ pub fn key_figures(ctx: &Ctx, o: &Outcomes) -> Vec<(String, String)> {
     };
     vec![
         (
-            ctx.t("dashboard-people"),
+            lang.t("dashboard-people"),
             count_text(disclosure::count(o.people)),
         ),
         (
-            ctx.t("dashboard-returned"),
+            lang.t("dashboard-returned"),
             count_text(disclosure::count(o.returned_in_period)),
         ),
         (
-            ctx.t("dashboard-participants"),
+            lang.t("dashboard-participants"),
             count_text(disclosure::count(o.funnel.total)),
         ),
         (
-            ctx.t("dashboard-operating"),
+            lang.t("dashboard-operating"),
             count_text(disclosure::count(operating)),
         ),
         (
-            ctx.t("dashboard-businesses"),
+            lang.t("dashboard-businesses"),
             count_text(disclosure::count(o.businesses)),
         ),
         (
-            ctx.t("dashboard-capital"),
+            lang.t("dashboard-capital"),
             format!(
                 "{} ({}×)",
                 capital,
@@ -442,11 +447,11 @@ pub fn key_figures(ctx: &Ctx, o: &Outcomes) -> Vec<(String, String)> {
             ),
         ),
         (
-            ctx.t("dashboard-remigration"),
+            lang.t("dashboard-remigration"),
             charts::percent(disclosure::share(o.departed_again, o.people)),
         ),
         (
-            ctx.t("dashboard-dropped"),
+            lang.t("dashboard-dropped"),
             count_text(disclosure::count(o.funnel.dropped_out)),
         ),
     ]
@@ -500,6 +505,54 @@ fn choosable(scope: &Scope) -> Vec<(String, String)> {
     out
 }
 
+/// The meeting report of the dashboard's region and period, as PDF or XLSX.
+pub async fn report(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(format): Path<String>,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, AppError> {
+    let user = ctx.require_user()?;
+    let today = Utc::now().date_naive();
+    let r = crate::report::meeting(
+        &app.db,
+        ctx.lang,
+        &user.scope,
+        &q.region,
+        &q.from,
+        &q.to,
+        today,
+    )
+    .await?;
+    app.audit
+        .log(ctx.audit_entry("report.meeting", "region", r.region_code.clone()));
+    let (bytes, mime, ext) = match format.as_str() {
+        "pdf" => (
+            crate::report::pdf::render(&r).map_err(AppError::Internal)?,
+            "application/pdf",
+            "pdf",
+        ),
+        "xlsx" => (
+            crate::report::xlsx::render(&r).map_err(|e| AppError::Internal(e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    let disposition = format!(
+        "attachment; filename=\"{}.{ext}\"",
+        crate::report::file_stem(&r)
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 pub async fn show(
     State(app): State<App>,
     ctx: Ctx,
@@ -535,9 +588,9 @@ pub async fn show(
             .iter()
             .map(|m| (m.as_str(), ctx.tk("dashboard-indicator", m.as_str())))
             .collect(),
-        figures: key_figures(&ctx, &outcomes),
-        emas: emas_panels(&ctx, &scores),
-        panels: panels(&ctx, &outcomes, &chosen.window, map),
+        figures: key_figures(ctx.lang, &outcomes),
+        emas: emas_panels(ctx.lang, &scores),
+        panels: panels(ctx.lang, &outcomes, &chosen.window, map),
     };
     Ok(page.into_response())
 }
