@@ -108,7 +108,7 @@ pub struct Series {
 /// points break the line and are marked; the legend names each line.
 pub fn line_chart(title: &str, x_labels: &[String], series: &[Series]) -> String {
     const WIDTH: f64 = 640.0;
-    const HEIGHT: f64 = 260.0;
+    const HEIGHT: f64 = 280.0;
     const LEFT: f64 = 44.0;
     const TOP: f64 = 12.0;
     const PLOT_H: f64 = 180.0;
@@ -159,6 +159,8 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series]) -> String
             esc(label)
         );
     }
+    // The legend flows left to right, onto a second line when the names are long.
+    let (mut lx, mut ly) = (LEFT, TOP + PLOT_H + 44.0);
     for (k, s) in series.iter().enumerate() {
         let class = CLASSES[k % CLASSES.len()];
         // A hidden point ends one stretch of the line; the next shown point starts another.
@@ -192,8 +194,11 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series]) -> String
                 path.trim_end()
             );
         }
-        let lx = LEFT + (k as f64) * 118.0;
-        let ly = HEIGHT - 14.0;
+        let item = 30.0 + 6.5 * s.name.chars().count() as f64;
+        if lx + item > WIDTH && lx > LEFT {
+            lx = LEFT;
+            ly += 18.0;
+        }
         let _ = write!(
             out,
             "<rect x=\"{lx}\" y=\"{}\" width=\"14\" height=\"4\" class=\"{class}\"/>\
@@ -202,6 +207,7 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series]) -> String
             lx + 18.0,
             esc(&s.name)
         );
+        lx += item;
     }
     out.push_str("</svg>");
     out
