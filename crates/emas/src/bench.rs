@@ -24,6 +24,8 @@ pub enum BenchCommand {
     Search(SearchArgs),
     /// Person resolution on generated lists: throughput, review share, precision and recall.
     Resolution(crate::bench_resolution::ResolutionArgs),
+    /// The coordination dashboard on N synthetic people with programme history and M surveys.
+    Dashboard(crate::bench_dashboard::DashboardArgs),
 }
 
 #[derive(Args, Debug)]
@@ -57,6 +59,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     let args = match cmd {
         BenchCommand::Search(args) => args,
         BenchCommand::Resolution(args) => return crate::bench_resolution::run(args).await,
+        BenchCommand::Dashboard(args) => return crate::bench_dashboard::run(args).await,
     };
     if args.people == 0 || args.samples == 0 || args.repeat == 0 {
         bail!("--people, --samples and --repeat must be at least 1");
@@ -380,11 +383,11 @@ async fn cases(db: &Db, args: &SearchArgs, n: i64) -> anyhow::Result<Vec<Case>> 
     Ok(cases)
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1_000.0
 }
 
-fn ratio(d: Duration, base: Duration) -> f64 {
+pub(crate) fn ratio(d: Duration, base: Duration) -> f64 {
     d.as_secs_f64() / base.as_secs_f64().max(1e-9)
 }
 
@@ -394,11 +397,11 @@ fn sorted(t: &[Duration]) -> Vec<Duration> {
     v
 }
 
-fn median(t: &[Duration]) -> Duration {
+pub(crate) fn median(t: &[Duration]) -> Duration {
     sorted(t).get(t.len() / 2).copied().unwrap_or_default()
 }
 
-fn p95(t: &[Duration]) -> Duration {
+pub(crate) fn p95(t: &[Duration]) -> Duration {
     let v = sorted(t);
     let i = (v.len() * 95).div_ceil(100).saturating_sub(1);
     v.get(i).copied().unwrap_or_default()

@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod bench_dashboard;
 mod bench_resolution;
 mod db_args;
 mod export;

@@ -85,24 +85,42 @@ impl Db {
         // i32: PostgreSQL's substr takes an integer, not a bigint.
         let len = w.area_code_len() as i32;
 
-        let sex_status: Vec<(String, String, i64)> = with_db!(self, p => sqlx::query_as(
-            "select coalesce(sex, ''), status, count(*) from person \
-             where merged_into is null and region_code >= $1 and region_code < $2 group by 1, 2")
-            .bind(&lo).bind(&hi).fetch_all(p).await)?;
+        // One pass over the region's people gives the totals, the split by sex and the areas
+        // below (codes at least an area long): on a million people each pass is the cost.
+        let groups: Vec<(String, bool, String, String, i64)> = with_db!(self, p => sqlx::query_as(
+            "select substr(region_code, 1, $3), length(region_code) >= $3, coalesce(sex, ''), \
+             status, count(*) from person \
+             where merged_into is null and region_code >= $1 and region_code < $2 \
+             group by 1, 2, 3, 4")
+            .bind(&lo).bind(&hi).bind(len).fetch_all(p).await)?;
         let mut by_sex: Vec<(String, i64)> = Vec::new();
-        for (sex, _, n) in &sex_status {
+        let mut areas: Vec<AreaCounts> = Vec::new();
+        let (mut people, mut departed_again) = (0, 0);
+        for (area, deep, sex, status, n) in &groups {
+            let departed = if status == "departed_again" { *n } else { 0 };
+            people += n;
+            departed_again += departed;
             match by_sex.iter_mut().find(|(s, _)| s == sex) {
                 Some((_, total)) => *total += n,
                 None => by_sex.push((sex.clone(), *n)),
             }
+            if !*deep {
+                continue;
+            }
+            match areas.iter_mut().find(|a| &a.code == area) {
+                Some(a) => {
+                    a.people += n;
+                    a.departed_again += departed;
+                }
+                None => areas.push(AreaCounts {
+                    code: area.clone(),
+                    people: *n,
+                    departed_again: departed,
+                    ..AreaCounts::default()
+                }),
+            }
         }
         by_sex.sort();
-        let people = sex_status.iter().map(|(_, _, n)| n).sum();
-        let departed_again = sex_status
-            .iter()
-            .filter(|(_, s, _)| s == "departed_again")
-            .map(|(_, _, n)| n)
-            .sum();
 
         let (returned_in_period,): (i64,) = with_db!(self, p => sqlx::query_as(
             "select count(distinct pl.person_id) from placement pl join person p on p.id = pl.person_id \
@@ -147,21 +165,6 @@ impl Db {
              and ca.received_on >= $3 and ca.received_on <= $4")
             .bind(&lo).bind(&hi).bind(w.from).bind(w.to).fetch_one(p).await)?;
 
-        let mut areas: Vec<AreaCounts> = Vec::new();
-        let people_by_area: Vec<(String, i64, i64)> = with_db!(self, p => sqlx::query_as(
-            "select substr(region_code, 1, $3), count(*), \
-             sum(case when status = 'departed_again' then 1 else 0 end) from person \
-             where merged_into is null and region_code >= $1 and region_code < $2 \
-             and length(region_code) >= $3 group by 1")
-            .bind(&lo).bind(&hi).bind(len).fetch_all(p).await)?;
-        for (code, n, departed) in people_by_area {
-            areas.push(AreaCounts {
-                code,
-                people: n,
-                departed_again: departed,
-                ..AreaCounts::default()
-            });
-        }
         let participants_by_area: Vec<(String, i64, i64)> = with_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(
             format!("select substr(p.region_code, 1, $5), count(*), \
              sum(case when e.stage = 'operating' then 1 else 0 end) {ENROLLED} \

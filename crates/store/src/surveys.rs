@@ -182,7 +182,7 @@ pub struct Aggregates {
 }
 
 /// Stores the shipped instrument and index configuration if this database has not got them.
-async fn ensure_shipped(tx: &mut Tx, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn ensure_shipped(tx: &mut Tx, now: DateTime<Utc>) -> Result<(), DbError> {
     let instrument = Instrument::default_v1();
     with_tx!(tx, c => sqlx::query(
         "insert into survey_instrument (id, body, created_at) values ($1, $2, $3) \

@@ -13,6 +13,7 @@ use emas_domain::disclosure::{self, Figure, format_number};
 use emas_domain::emas_index::Dimension;
 use emas_domain::regions::Regions;
 use emas_domain::survey::Wave;
+use emas_store::Db;
 use emas_store::outcomes::{AreaCounts, Outcomes, Window};
 use emas_store::surveys::Aggregates;
 use serde::Deserialize;
@@ -553,6 +554,21 @@ pub async fn report(
         .into_response())
 }
 
+/// Every figure the dashboard shows for a window, as raw counts: the whole of its database work,
+/// which `emas bench dashboard` times.
+pub async fn figures(db: &Db, window: &Window) -> Result<(Outcomes, Aggregates), AppError> {
+    let outcomes = db.outcomes(window).await?;
+    let area = Scope::Region(
+        RegionCode::parse(window.region.as_deref().unwrap_or("36"))
+            .map_err(|_| AppError::BadRequest("dashboard-bad-region"))?,
+    );
+    let scores = db
+        .score_aggregates(&area, window.from, window.to)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((outcomes, scores))
+}
+
 pub async fn show(
     State(app): State<App>,
     ctx: Ctx,
@@ -561,16 +577,7 @@ pub async fn show(
     let user = ctx.require_user()?;
     let chosen = choose(&user.scope, &q.region, &q.from, &q.to)?;
     let map = MapIndicator::parse(&q.map).unwrap_or(MapIndicator::People);
-    let outcomes = app.db.outcomes(&chosen.window).await?;
-    let area = Scope::Region(
-        RegionCode::parse(chosen.window.region.as_deref().unwrap_or("36"))
-            .map_err(|_| AppError::BadRequest("dashboard-bad-region"))?,
-    );
-    let scores = app
-        .db
-        .score_aggregates(&area, chosen.window.from, chosen.window.to)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (outcomes, scores) = figures(&app.db, &chosen.window).await?;
     app.audit.log(ctx.audit_entry(
         "dashboard.read",
         "region",

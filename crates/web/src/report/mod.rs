@@ -50,7 +50,6 @@ struct Figures {
 }
 
 async fn figures(db: &Db, window: &Window, today: NaiveDate) -> Result<Figures, AppError> {
-    let area = area_scope(window)?;
     let days = (window.to - window.from).num_days().max(0) as u64 + 1;
     let before = Window {
         region: window.region.clone(),
@@ -63,25 +62,14 @@ async fn figures(db: &Db, window: &Window, today: NaiveDate) -> Result<Figures, 
             .checked_sub_days(Days::new(1))
             .unwrap_or(window.from),
     };
+    let (now, scores) = dashboard::figures(db, window).await?;
     Ok(Figures {
-        now: db.outcomes(window).await?,
+        now,
         before: db.outcomes(&before).await?,
-        scores: db
-            .score_aggregates(&area, window.from, window.to)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+        scores,
         overdue: db
             .overdue_referral_count(window.region.as_deref().unwrap_or(""), today)
             .await?,
-    })
-}
-
-fn area_scope(window: &Window) -> Result<Scope, AppError> {
-    Ok(match &window.region {
-        Some(code) => Scope::Region(
-            RegionCode::parse(code).map_err(|_| AppError::BadRequest("dashboard-bad-region"))?,
-        ),
-        None => Scope::National,
     })
 }
 
