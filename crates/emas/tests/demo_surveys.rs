@@ -10,7 +10,7 @@ use emas_domain::nik::Sex;
 use emas_domain::person::MigrationStatus;
 use emas_domain::survey::Wave;
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
-use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::people;
 use emas_store::pipeline::test_cohort;
 use emas_store::surveys::{Aggregates, test_enrol_on};
 use emas_store::testing::test_databases;
@@ -25,35 +25,15 @@ fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 }
 
 async fn person(db: &Db, i: usize, region: &str, sex: Sex) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = people::create_person(
-        &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: format!("Peserta {i}"),
-            sex: Some(sex),
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status: MigrationStatus::Returned,
-            status_since: None,
-            address: AddressInput {
-                region_code: Some(region.into()),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
-        now(),
+    people::test_person(
+        db,
+        &format!("Peserta {i}"),
+        Some(sex),
+        region,
+        MigrationStatus::Returned,
     )
     .await
-    .expect("person");
-    tx.commit().await.expect("commit");
-    id
+    .expect("person")
 }
 
 /// 20 people in each of Pandeglang and Tangerang Selatan, half women, enrolled on two dates.

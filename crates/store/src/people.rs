@@ -571,6 +571,45 @@ pub struct NewPerson {
     pub placements: Vec<PlacementInput>,
 }
 
+/// A fixture for tests: a person with only a name, a sex, a status and the region they live in,
+/// the least a registrar enters.
+pub async fn test_person(
+    db: &Db,
+    name: &str,
+    sex: Option<Sex>,
+    region: &str,
+    status: MigrationStatus,
+) -> Result<i64, DbError> {
+    let mut tx = db.begin().await?;
+    let id = create_person(
+        &mut tx,
+        &PersonInput {
+            nik: None,
+            nik_mismatch_note: String::new(),
+            full_name: name.into(),
+            sex,
+            birth_date: None,
+            birth_place: String::new(),
+            education: String::new(),
+            household_size: None,
+            skills: String::new(),
+            languages: String::new(),
+            status,
+            status_since: None,
+            address: AddressInput {
+                region_code: Some(region.into()),
+                region_known: true,
+                ..AddressInput::default()
+            },
+            phones: Vec::new(),
+        },
+        crate::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Registers many people at once (demo data, benchmarks): the rows [`create_person`] and
 /// [`add_placement`] would write, in multi-row statements, because one statement per row is what
 /// makes loading a million people slow. Returns the new ids in the order given.

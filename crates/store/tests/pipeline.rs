@@ -8,7 +8,7 @@ use emas_domain::business::{CapitalSource, Repayment};
 use emas_domain::person::MigrationStatus;
 use emas_domain::pipeline::{Refusal, Stage};
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
-use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::people;
 use emas_store::pipeline::{
     self, BoardFilter, BusinessInput, CapitalInput, MoveError, Mover, test_assign_trainer,
     test_cohort, test_enrol,
@@ -18,35 +18,9 @@ use emas_store::users::{NewUser, create_user};
 use emas_store::{Db, DbError, now};
 
 async fn person(db: &Db, name: &str, region: &str) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = people::create_person(
-        &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: name.into(),
-            sex: None,
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status: MigrationStatus::Returned,
-            status_since: None,
-            address: AddressInput {
-                region_code: Some(region.into()),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
-        now(),
-    )
-    .await
-    .expect("person");
-    tx.commit().await.expect("commit");
-    id
+    people::test_person(db, name, None, region, MigrationStatus::Returned)
+        .await
+        .expect("person")
 }
 
 struct World {

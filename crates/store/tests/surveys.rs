@@ -12,7 +12,7 @@ use emas_domain::person::MigrationStatus;
 use emas_domain::survey::{AnswerError, Wave};
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
 use emas_store::audit::AuditEntry;
-use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::people;
 use emas_store::pipeline::test_cohort;
 use emas_store::surveys::{self, ResponseInput, SurveyError, Taker};
 use emas_store::testing::test_databases;
@@ -32,35 +32,9 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 async fn person(db: &Db, name: &str, region: &str, status: MigrationStatus) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = people::create_person(
-        &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: name.into(),
-            sex: None,
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status,
-            status_since: None,
-            address: AddressInput {
-                region_code: Some(region.into()),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
-        emas_store::now(),
-    )
-    .await
-    .expect("person");
-    tx.commit().await.expect("commit");
-    id
+    people::test_person(db, name, None, region, status)
+        .await
+        .expect("person")
 }
 
 struct World {

@@ -14,42 +14,16 @@ use common::TestApp;
 use emas_domain::access::Role;
 use emas_domain::emas_index::DEFAULT_CONFIG;
 use emas_domain::person::MigrationStatus;
-use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::people;
 use emas_store::pipeline::test_cohort;
 use emas_store::surveys::test_enrol_on;
 use emas_store::testing::test_databases;
-use emas_store::{Db, now, with_db};
+use emas_store::{Db, with_db};
 
 async fn person(db: &Db, name: &str, region: &str) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = people::create_person(
-        &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: name.into(),
-            sex: None,
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status: MigrationStatus::Returned,
-            status_since: None,
-            address: AddressInput {
-                region_code: Some(region.into()),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
-        now(),
-    )
-    .await
-    .expect("person");
-    tx.commit().await.expect("commit");
-    id
+    people::test_person(db, name, None, region, MigrationStatus::Returned)
+        .await
+        .expect("person")
 }
 
 use common::{answers, form};
