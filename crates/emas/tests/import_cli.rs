@@ -1,28 +1,12 @@
 //! `emas import` as an operator runs it: a dry run first, then the import, then the same file
 //! again; bad files and mappings get messages that name what is wrong.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("emas-import-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use common::{emas, stderr};
 
-fn emas(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_emas"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("emas runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    common::temp_dir("import-cli", name)
 }
 
 const LIST: &str = "NO;NIK;NAMA;JK;TTL;ALAMAT;NEGARA;TGL PULANG\n\

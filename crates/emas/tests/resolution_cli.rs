@@ -2,25 +2,18 @@
 //! apart at import, `emas link --registry` reports what a lower threshold would change and
 //! changes nothing until `--apply`, and `emas export links` shows who each record belongs to.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("emas-resolution-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    common::temp_dir("resolution-cli", name)
 }
 
+/// `emas ARGS`, which must succeed.
 fn emas(data_dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_emas"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("emas runs");
+    let out = common::emas(data_dir, args);
     assert!(
         out.status.success(),
         "{args:?}: {}",
