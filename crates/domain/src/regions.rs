@@ -55,6 +55,15 @@ impl Regions {
         self.by_code.get(code.as_str()).map(|&i| &self.all[i])
     }
 
+    /// A code's name for people to read, or the code itself when the table does not know it
+    /// (a malformed code, or one recorded before a region split).
+    pub fn name_or_code(&self, code: &str) -> String {
+        RegionCode::parse(code)
+            .ok()
+            .and_then(|c| self.get(&c).map(|r| r.name.clone()))
+            .unwrap_or_else(|| code.to_owned())
+    }
+
     pub fn all(&self) -> &[Region] {
         &self.all
     }

@@ -20,11 +20,7 @@ pub struct Window {
 
 impl Window {
     fn bounds(&self) -> (String, String) {
-        match &self.region {
-            Some(code) => (code.clone(), format!("{code}/")),
-            // Every code sorts between these: digits and dots are below '~'.
-            None => (String::new(), "~".to_owned()),
-        }
+        crate::regions::code_range(self.region.as_deref().unwrap_or(""))
     }
 
     fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {

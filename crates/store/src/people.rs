@@ -383,9 +383,10 @@ const REGION_COL: &str = "\u{1}region\u{1}";
 /// Appends "region within `code`" as one range (`36.04` ≤ code < `36.04/`, since `.` sorts just
 /// before `/`), which an index serves on both databases.
 fn within_region(sql: &mut String, params: &mut Vec<Param>, code: &str) {
-    params.push(Param::Text(code.to_owned()));
+    let (lo, hi) = crate::regions::code_range(code);
+    params.push(Param::Text(lo));
     let lo = params.len();
-    params.push(Param::Text(format!("{code}/")));
+    params.push(Param::Text(hi));
     let hi = params.len();
     sql.push_str(&format!(
         " and {REGION_COL} >= ${lo} and {REGION_COL} < ${hi}"

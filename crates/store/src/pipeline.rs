@@ -244,9 +244,10 @@ enum Param {
 }
 
 fn within(sql: &mut String, params: &mut Vec<Param>, code: &str) {
-    params.push(Param::Text(code.to_owned()));
+    let (lo, hi) = crate::regions::code_range(code);
+    params.push(Param::Text(lo));
     let lo = params.len();
-    params.push(Param::Text(format!("{code}/")));
+    params.push(Param::Text(hi));
     let hi = params.len();
     sql.push_str(&format!(
         " and ((p.region_code >= ${lo} and p.region_code < ${hi}) \
@@ -267,13 +268,9 @@ fn board_where(filter: &BoardFilter, scope: &Scope) -> (String, Vec<Param>) {
         }
         BoardFilter::Region(code) => within(&mut sql, &mut params, code),
         BoardFilter::Enrolled { region, from, to } => {
-            params.push(Param::Text(region.clone()));
-            // An empty region is the whole country: every code sorts below '~'.
-            params.push(Param::Text(if region.is_empty() {
-                "~".to_owned()
-            } else {
-                format!("{region}/")
-            }));
+            let (lo, hi) = crate::regions::code_range(region);
+            params.push(Param::Text(lo));
+            params.push(Param::Text(hi));
             params.push(Param::Time(*from));
             params.push(Param::Time(*to));
             let n = params.len();
@@ -311,6 +308,13 @@ pub struct Funnel {
     pub reached: Vec<(Stage, i64)>,
     pub dropped_out: i64,
     pub departed_again: i64,
+}
+
+impl Funnel {
+    /// Participants whose business is operating: the funnel's last stage.
+    pub fn operating(&self) -> i64 {
+        self.reached.last().map_or(0, |(_, n)| *n)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]

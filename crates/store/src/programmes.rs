@@ -163,10 +163,6 @@ pub struct Mark {
     pub present: bool,
 }
 
-fn range_end(code: &str) -> String {
-    format!("{code}/")
-}
-
 pub async fn create_programme(
     tx: &mut Tx,
     p: &ProgrammeInput,
@@ -270,7 +266,7 @@ impl Db {
     /// seen from a regency) with a cohort whose region lies within it; newest first.
     pub async fn programmes(&self, scope: &Scope) -> Result<Vec<Programme>, DbError> {
         let (lo, hi) = match scope.code_prefix() {
-            Some(code) => (code.to_owned(), range_end(code)),
+            Some(code) => crate::regions::code_range(code),
             None => (String::new(), "\u{7f}".to_owned()),
         };
         let sql = format!(

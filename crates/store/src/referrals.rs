@@ -266,16 +266,12 @@ impl Db {
         region: &str,
         today: NaiveDate,
     ) -> Result<i64, DbError> {
-        let hi = if region.is_empty() {
-            "~".to_owned()
-        } else {
-            format!("{region}/")
-        };
+        let (lo, hi) = crate::regions::code_range(region);
         let (n,): (i64,) = with_db!(self, p => sqlx::query_as(
             "select count(*) from referral r join person p on p.id = r.person_id \
              where r.status in ('sent', 'accepted') and r.due_on < $1 \
              and p.region_code >= $2 and p.region_code < $3")
-            .bind(today).bind(region).bind(&hi).fetch_one(p).await)?;
+            .bind(today).bind(&lo).bind(&hi).fetch_one(p).await)?;
         Ok(n)
     }
 

@@ -6,6 +6,18 @@ use emas_domain::regions::Regions;
 
 use crate::{Db, DbError, with_db, with_tx};
 
+/// The codes within a region as a half-open range, for an indexed `code >= lo and code < hi`:
+/// the region's own code and every code below it ("36.04.05" sorts after "36.04" and, since '.'
+/// comes just before '/', before "36.04/"). The empty prefix, the whole country, gives a range
+/// holding every code (digits and dots sort below '~').
+pub fn code_range(prefix: &str) -> (String, String) {
+    if prefix.is_empty() {
+        (String::new(), "~".to_owned())
+    } else {
+        (prefix.to_owned(), format!("{prefix}/"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RegionRow {
     pub code: String,

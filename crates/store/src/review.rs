@@ -91,7 +91,7 @@ fn scoped(sql: &mut String, scope: &Scope, first_param: usize) -> Option<(String
         " and rp.region_code >= ${first_param} and rp.region_code < ${}",
         first_param + 1
     ));
-    Some((prefix.to_owned(), format!("{prefix}/")))
+    Some(crate::regions::code_range(prefix))
 }
 
 impl Db {

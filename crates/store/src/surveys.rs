@@ -211,11 +211,10 @@ async fn config_in_force(tx: &mut Tx) -> Result<IndexConfig, SurveyError> {
 
 /// The range of region codes within a scope (`a` ≤ code < `a/`), served by an index; an empty
 /// start means everywhere.
+/// The scope's codes as a range; the queries read an empty lower bound as "everyone", people
+/// without a known region included.
 fn range_of(scope: &Scope) -> (String, String) {
-    match scope.code_prefix() {
-        Some(p) => (p.to_owned(), format!("{p}/")),
-        None => (String::new(), String::new()),
-    }
+    crate::regions::code_range(scope.code_prefix().unwrap_or(""))
 }
 
 /// The regency/city part of a region code, for the UMK.

@@ -263,12 +263,6 @@ pub fn panels(lang: Lang, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pa
     );
     let figures = map.figures(&o.areas);
     let names = Regions::reference();
-    let area_name = |code: &str| {
-        RegionCode::parse(code)
-            .ok()
-            .and_then(|c| names.get(&c).map(|r| r.name.clone()))
-            .unwrap_or_else(|| code.to_owned())
-    };
     let text = |f: Figure| {
         if map.is_share() {
             charts::percent(f)
@@ -290,7 +284,7 @@ pub fn panels(lang: Lang, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pa
         .areas
         .iter()
         .zip(&figures)
-        .map(|(a, f)| vec![area_name(&a.code), text(*f)])
+        .map(|(a, f)| vec![names.name_or_code(&a.code), text(*f)])
         .collect();
     if let Some(svg) = charts::choropleth(w.region.as_deref(), &title, &areas) {
         panels.push(Panel {
@@ -411,7 +405,7 @@ pub fn emas_panels(lang: Lang, agg: &Aggregates) -> Vec<Panel> {
 
 /// The key figures above the charts: (label, value).
 pub fn key_figures(lang: Lang, o: &Outcomes) -> Vec<(String, String)> {
-    let operating = o.funnel.reached.last().map(|(_, n)| *n).unwrap_or_default();
+    let operating = o.funnel.operating();
     // A sum of money over fewer than five recipients would tell what one of them received.
     let capital = if disclosure::count(o.capital_count).value().is_some() {
         format!("Rp {}", format_number(o.capital_amount as f64, 0))

@@ -98,7 +98,7 @@ pub async fn area_table(
             .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok::<_, AppError>(charts::percent(follow_up_reach(&agg)))
     };
-    let operating_total = o.funnel.reached.last().map_or(0, |(_, n)| *n);
+    let operating_total = o.funnel.operating();
     let total_code = window.region.clone().unwrap_or_else(|| "36".to_owned());
     let mut rows = vec![vec![
         region_name.to_owned(),
@@ -110,12 +110,8 @@ pub async fn area_table(
     ]];
     let names = Regions::reference();
     for (i, a) in o.areas.iter().enumerate() {
-        let name = RegionCode::parse(&a.code)
-            .ok()
-            .and_then(|c| names.get(&c).map(|r| r.name.clone()))
-            .unwrap_or_else(|| a.code.clone());
         rows.push(vec![
-            name,
+            names.name_or_code(&a.code),
             people[i].format(0),
             participants[i].format(0),
             operating[i].format(0),

@@ -32,7 +32,7 @@ pub fn write(
     }
 
     // How far the period's participants came: businesses operating.
-    let operating = now.funnel.reached.last().map_or(0, |(_, n)| *n);
+    let operating = now.funnel.operating();
     if let (Some(n), Some(share)) = (
         count(operating).filter(|_| operating > 0),
         shown(disclosure::share(operating, now.funnel.total)),
@@ -112,14 +112,7 @@ pub fn write(
         .filter_map(|a| Some((a, shown(disclosure::share(a.departed_again, a.people))?)))
         .max_by(|x, y| x.1.total_cmp(&y.1));
     if let Some((a, share)) = worst.filter(|(_, share)| *share > 0.0) {
-        let name = emas_domain::access::RegionCode::parse(&a.code)
-            .ok()
-            .and_then(|c| {
-                emas_domain::regions::Regions::reference()
-                    .get(&c)
-                    .map(|r| r.name.clone())
-            })
-            .unwrap_or_else(|| a.code.clone());
+        let name = emas_domain::regions::Regions::reference().name_or_code(&a.code);
         out.push(lang.t_args(
             "report-nar-remigration",
             &[
