@@ -1,4 +1,4 @@
-//! `emas report meeting --region 36.04 --from 2026-01-01 --to 2026-06-30 --out laporan.pdf`: the
+//! `emas report meeting --region 36.04 --from 2026-01 --to 2026-06 --out laporan.pdf`: the
 //! coordination meeting's report, as PDF or XLSX by the file's extension, the same document the
 //! dashboard offers for download (aggregate figures only, suppressed as on every public view).
 
@@ -26,10 +26,11 @@ pub struct MeetingArgs {
     /// The province or regency/city: a Kemendagri code such as 36 or 36.04.
     #[arg(long)]
     region: String,
-    /// The first day of the period, YYYY-MM-DD (default: two years before --to).
+    /// The first month of the period, YYYY-MM; a date YYYY-MM-DD stands for its month (default:
+    /// 23 months before --to). The figures are kept by month, so a period is whole months.
     #[arg(long, default_value = "")]
     from: String,
-    /// The last day of the period, YYYY-MM-DD (default: today).
+    /// The last month of the period, YYYY-MM or a date in it (default: this month).
     #[arg(long, default_value = "")]
     to: String,
     /// The file to write: .pdf or .xlsx. It must not exist.

@@ -143,7 +143,7 @@ impl Db {
             Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Pool::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
-        Ok(())
+        crate::tallies::ensure_built(self).await
     }
 
     /// Starts a write transaction (see [`Tx`]).

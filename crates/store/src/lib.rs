@@ -24,6 +24,7 @@ pub mod secret;
 pub mod sessions;
 pub mod settings;
 pub mod surveys;
+pub mod tallies;
 pub mod testing;
 pub mod throttle;
 pub mod tokens;

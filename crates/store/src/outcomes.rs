@@ -2,15 +2,15 @@
 //! registry's returnees, the programme's participants and what became of them. Pages and reports
 //! pass every figure through `emas_domain::disclosure` before anyone sees it.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
-use crate::pipeline::{BoardFilter, Funnel};
+use crate::pipeline::Funnel;
 use crate::{Db, DbError, with_db};
-use emas_domain::access::Scope;
 
-/// A region (any level, or `None` for the whole country) and the dates that bound the period,
-/// both included.
+/// A region (any level, or `None` for the whole country) and the months that bound the period,
+/// both included. The dashboard's counts are kept per month (migration 0015), so a period is
+/// whole months: `from` is the first day of its month and `to` the last day of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
     pub region: Option<String>,
@@ -19,14 +19,42 @@ pub struct Window {
 }
 
 impl Window {
+    /// The period from the month of `from` through the month of `to`.
+    pub fn new(region: Option<String>, from: NaiveDate, to: NaiveDate) -> Window {
+        Window {
+            region,
+            from: from.with_day(1).unwrap_or(from),
+            to: month_end(to),
+        }
+    }
+
+    /// The period of as many months just before this one (the report compares the two).
+    pub fn before(&self) -> Window {
+        let months = self.months_long();
+        let from = self
+            .from
+            .checked_sub_months(Months::new(months))
+            .unwrap_or(self.from);
+        let to = self.from.pred_opt().unwrap_or(self.from);
+        Window::new(self.region.clone(), from, to)
+    }
+
+    /// How many months the period spans.
+    pub fn months_long(&self) -> u32 {
+        let index = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+        (index(self.to) - index(self.from) + 1).max(1) as u32
+    }
+
     fn bounds(&self) -> (String, String) {
         crate::regions::code_range(self.region.as_deref().unwrap_or(""))
     }
 
-    fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
-        let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
-        let after = self.to.checked_add_days(Days::new(1)).unwrap_or(self.to);
-        (start(self.from), start(after))
+    /// The first and last month as the tallies key them, `YYYY-MM`.
+    fn months(&self) -> (String, String) {
+        (
+            self.from.format("%Y-%m").to_string(),
+            self.to.format("%Y-%m").to_string(),
+        )
     }
 
     /// The length of the codes one level below the region: regencies of a province (or of the
@@ -38,6 +66,14 @@ impl Window {
             Some(_) => 13,
         }
     }
+}
+
+/// The last day of `d`'s month.
+fn month_end(d: NaiveDate) -> NaiveDate {
+    d.with_day(1)
+        .and_then(|first| first.checked_add_months(Months::new(1)))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(d)
 }
 
 /// One area (regency or district) of the map and the table beside it.
@@ -54,11 +90,12 @@ pub struct AreaCounts {
 pub struct Outcomes {
     /// People of the registry living in the region (merged people counted once).
     pub people: i64,
-    /// Of them, how many returned (a placement's return date) within the period.
+    /// Their returns within the period: placements whose return date falls in it (a person
+    /// who came home twice counts twice).
     pub returned_in_period: i64,
     /// The registry's people by sex code ("M", "F", or "" when unknown).
     pub by_sex: Vec<(String, i64)>,
-    /// People by country of placement (ISO code); a person placed in two countries counts in both.
+    /// Their placements by country (ISO code): a person placed twice in Taiwan counts twice.
     pub by_country: Vec<(String, i64)>,
     /// People whose status is "departed again" (a departure list showed them leaving after return).
     pub departed_again: i64,
@@ -75,24 +112,23 @@ pub struct Outcomes {
 }
 
 impl Db {
+    /// The dashboard's figures from the tallies the database keeps (migration 0015): a few
+    /// thousand rows for the whole province, however large the registry.
     pub async fn outcomes(&self, w: &Window) -> Result<Outcomes, DbError> {
         let (lo, hi) = w.bounds();
-        let (start, end) = w.instants();
+        let (first, last) = w.months();
         // i32: PostgreSQL's substr takes an integer, not a bigint.
         let len = w.area_code_len() as i32;
 
-        // One pass over the region's people gives the totals, the split by sex and the areas
-        // below (codes at least an area long): on a million people each pass is the cost.
+        // The people, the split by sex and the areas below (codes at least an area long).
         let groups: Vec<(String, bool, String, String, i64)> = with_db!(self, p => sqlx::query_as(
-            "select substr(region_code, 1, $3), length(region_code) >= $3, coalesce(sex, ''), \
-             status, count(*) from person \
-             where merged_into is null and region_code >= $1 and region_code < $2 \
-             group by 1, 2, 3, 4")
+            "select substr(area, 1, $3), length(area) >= $3, sex, status, cast(sum(n) as bigint) \
+             from tally_person where area >= $1 and area < $2 group by 1, 2, 3, 4")
             .bind(&lo).bind(&hi).bind(len).fetch_all(p).await)?;
         let mut by_sex: Vec<(String, i64)> = Vec::new();
         let mut areas: Vec<AreaCounts> = Vec::new();
         let (mut people, mut departed_again) = (0, 0);
-        for (area, deep, sex, status, n) in &groups {
+        for (area, deep, sex, status, n) in groups.iter().filter(|g| g.4 != 0) {
             let departed = if status == "departed_again" { *n } else { 0 };
             people += n;
             departed_again += departed;
@@ -100,87 +136,58 @@ impl Db {
                 Some((_, total)) => *total += n,
                 None => by_sex.push((sex.clone(), *n)),
             }
-            if !*deep {
-                continue;
-            }
-            match areas.iter_mut().find(|a| &a.code == area) {
-                Some(a) => {
-                    a.people += n;
-                    a.departed_again += departed;
-                }
-                None => areas.push(AreaCounts {
-                    code: area.clone(),
-                    people: *n,
-                    departed_again: departed,
-                    ..AreaCounts::default()
-                }),
+            if *deep {
+                let a = area_of(&mut areas, area);
+                a.people += n;
+                a.departed_again += departed;
             }
         }
         by_sex.sort();
 
         let (returned_in_period,): (i64,) = with_db!(self, p => sqlx::query_as(
-            "select count(distinct pl.person_id) from placement pl join person p on p.id = pl.person_id \
-             where p.merged_into is null and p.region_code >= $1 and p.region_code < $2 \
-             and pl.return_date >= $3 and pl.return_date <= $4")
-            .bind(&lo).bind(&hi).bind(w.from).bind(w.to).fetch_one(p).await)?;
+            "select cast(coalesce(sum(n), 0) as bigint) from tally_return \
+             where area >= $1 and area < $2 and month >= $3 and month <= $4")
+            .bind(&lo).bind(&hi).bind(&first).bind(&last).fetch_one(p).await)?;
 
         let by_country: Vec<(String, i64)> = with_db!(self, p => sqlx::query_as(
-            "select pl.country, count(distinct pl.person_id) from placement pl \
-             join person p on p.id = pl.person_id \
-             where p.merged_into is null and p.region_code >= $1 and p.region_code < $2 \
-             group by pl.country order by 2 desc, 1")
+            "select country, cast(sum(n) as bigint) from tally_country \
+             where area >= $1 and area < $2 group by country having sum(n) <> 0 order by 2 desc, 1")
             .bind(&lo).bind(&hi).fetch_all(p).await)?;
 
-        // Participants: residents of the region enrolled within the period, as the board counts
-        // them (a province programme's participants belong to the regencies they live in).
-        const ENROLLED: &str = "from enrolment e join person p on p.id = e.person_id \
-             join cohort c on c.id = e.cohort_id \
-             where p.region_code >= $1 and p.region_code < $2 \
-             and e.enrolled_at >= $3 and e.enrolled_at < $4";
-        let by_cohort: Vec<(String, i64)> = with_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(
-            format!("select c.name, count(*) {ENROLLED} group by c.id, c.name order by c.name")))
-            .bind(&lo).bind(&hi).bind(start).bind(end).fetch_all(p).await)?;
-        let funnel = self
-            .funnel(
-                &BoardFilter::Enrolled {
-                    region: lo.clone(),
-                    from: start,
-                    to: end,
-                },
-                &Scope::National,
-            )
-            .await?;
-        let (businesses,): (i64,) = with_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(
-            format!("select count(*) from business b where b.enrolment_id in (select e.id {ENROLLED})")))
-            .bind(&lo).bind(&hi).bind(start).bind(end).fetch_one(p).await)?;
-        let (capital_count, capital_amount): (i64, i64) = with_db!(self, p => sqlx::query_as(
-            "select count(*), cast(coalesce(sum(ca.amount), 0) as bigint) from capital ca \
-             join business b on b.id = ca.business_id join enrolment e on e.id = b.enrolment_id \
-             join person p on p.id = e.person_id \
-             where p.region_code >= $1 and p.region_code < $2 \
-             and ca.received_on >= $3 and ca.received_on <= $4")
-            .bind(&lo).bind(&hi).bind(w.from).bind(w.to).fetch_one(p).await)?;
-
-        let participants_by_area: Vec<(String, i64, i64)> = with_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(
-            format!("select substr(p.region_code, 1, $5), count(*), \
-             sum(case when e.stage = 'operating' then 1 else 0 end) {ENROLLED} \
-             and length(p.region_code) >= $5 group by 1")))
-            .bind(&lo).bind(&hi).bind(start).bind(end).bind(len).fetch_all(p).await)?;
-        for (code, n, operating) in participants_by_area {
-            let i = match areas.iter().position(|a| a.code == code) {
-                Some(i) => i,
-                None => {
-                    areas.push(AreaCounts {
-                        code,
-                        ..AreaCounts::default()
-                    });
-                    areas.len() - 1
-                }
-            };
-            areas[i].participants = n;
-            areas[i].operating = operating;
+        // Participants: residents of the region enrolled within the period (a province
+        // programme's participants belong to the regencies they live in).
+        let stages: Vec<(String, bool, String, i32, i64)> = with_db!(self, p => sqlx::query_as(
+            "select substr(area, 1, $5), length(area) >= $5, stage, furthest, cast(sum(n) as bigint) \
+             from tally_funnel where area >= $1 and area < $2 and month >= $3 and month <= $4 \
+             group by 1, 2, 3, 4")
+            .bind(&lo).bind(&hi).bind(&first).bind(&last).bind(len).fetch_all(p).await)?;
+        let funnel = Funnel::from_counts(
+            stages
+                .iter()
+                .map(|(_, _, stage, furthest, n)| (stage.as_str(), *furthest, *n)),
+        );
+        for (area, _, stage, _, n) in stages.iter().filter(|s| s.1 && s.4 != 0) {
+            let a = area_of(&mut areas, area);
+            a.participants += n;
+            if stage == "operating" {
+                a.operating += n;
+            }
         }
         areas.sort_by(|a, b| a.code.cmp(&b.code));
+
+        let by_cohort: Vec<(String, i64)> = with_db!(self, p => sqlx::query_as(
+            "select c.name, cast(sum(t.n) as bigint) from tally_cohort t join cohort c on c.id = t.cohort_id \
+             where t.area >= $1 and t.area < $2 and t.month >= $3 and t.month <= $4 \
+             group by c.id, c.name having sum(t.n) <> 0 order by c.name")
+            .bind(&lo).bind(&hi).bind(&first).bind(&last).fetch_all(p).await)?;
+        let (businesses,): (i64,) = with_db!(self, p => sqlx::query_as(
+            "select cast(coalesce(sum(n), 0) as bigint) from tally_business \
+             where area >= $1 and area < $2 and month >= $3 and month <= $4")
+            .bind(&lo).bind(&hi).bind(&first).bind(&last).fetch_one(p).await)?;
+        let (capital_count, capital_amount): (i64, i64) = with_db!(self, p => sqlx::query_as(
+            "select cast(coalesce(sum(n), 0) as bigint), cast(coalesce(sum(amount), 0) as bigint) \
+             from tally_capital where area >= $1 and area < $2 and month >= $3 and month <= $4")
+            .bind(&lo).bind(&hi).bind(&first).bind(&last).fetch_one(p).await)?;
 
         Ok(Outcomes {
             people,
@@ -196,4 +203,19 @@ impl Db {
             areas,
         })
     }
+}
+
+/// The row of `code` in `areas`, added when missing.
+fn area_of<'a>(areas: &'a mut Vec<AreaCounts>, code: &str) -> &'a mut AreaCounts {
+    let i = match areas.iter().position(|a| a.code == code) {
+        Some(i) => i,
+        None => {
+            areas.push(AreaCounts {
+                code: code.to_owned(),
+                ..AreaCounts::default()
+            });
+            areas.len() - 1
+        }
+    };
+    &mut areas[i]
 }

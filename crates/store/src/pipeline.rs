@@ -3,8 +3,6 @@
 //! funnel of a cohort or a region, and a participant's business with its monthly figures,
 //! capital and mentoring visits.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use emas_domain::access::{Role, Scope};
 use emas_domain::business::{CapitalSource, Repayment};
@@ -182,7 +180,27 @@ pub async fn move_stage(
     }
     pipeline::check(by.actor, from, to, reason)?;
     check_assigned(tx, enrolment, by).await?;
-    apply(tx, enrolment, from, to, reason, by, now).await
+    let id = apply(tx, enrolment, from, to, reason, by, now).await?;
+    refresh_furthest(tx, enrolment).await?;
+    Ok(id)
+}
+
+/// Sets the enrolment's furthest stage, the funnel's measure: the furthest active stage among
+/// its current stage and the changes not taken back.
+async fn refresh_furthest(tx: &mut Tx, enrolment: i64) -> Result<(), DbError> {
+    let stages: Vec<(String,)> = with_tx!(tx, c => sqlx::query_as(
+        "select stage from enrolment where id = $1 union all \
+         select to_stage from stage_change where enrolment_id = $1 and reverted_by_change_id is null")
+        .bind(enrolment).fetch_all(c).await)?;
+    let furthest = stages
+        .iter()
+        .filter_map(|(s,)| Stage::parse(s).and_then(Stage::rank))
+        .max()
+        .unwrap_or(0) as i32;
+    with_tx!(tx, c => sqlx::query(
+        "update enrolment set furthest = $1 where id = $2 and furthest <> $1")
+        .bind(furthest).bind(enrolment).execute(c).await.map(|_| ()))?;
+    Ok(())
 }
 
 /// Takes a change back: a new change from its target to its origin, with a reason, that the
@@ -219,6 +237,7 @@ pub async fn revert(
     if done == 0 {
         return Err(MoveError::AlreadyReverted);
     }
+    refresh_furthest(tx, enrolment).await?;
     Ok(id)
 }
 
@@ -311,6 +330,31 @@ pub struct Funnel {
 }
 
 impl Funnel {
+    /// The funnel of enrolments counted by (current stage, rank of the furthest active stage
+    /// reached, how many).
+    pub fn from_counts<'a>(counts: impl IntoIterator<Item = (&'a str, i32, i64)>) -> Funnel {
+        let mut funnel = Funnel {
+            total: 0,
+            reached: Stage::ACTIVE.iter().map(|s| (*s, 0)).collect(),
+            dropped_out: 0,
+            departed_again: 0,
+        };
+        for (stage, furthest, n) in counts {
+            funnel.total += n;
+            match Stage::parse(stage) {
+                Some(Stage::DroppedOut) => funnel.dropped_out += n,
+                Some(Stage::DepartedAgain) => funnel.departed_again += n,
+                _ => {}
+            }
+            for (rank, (_, reached)) in funnel.reached.iter_mut().enumerate() {
+                if rank as i32 <= furthest {
+                    *reached += n;
+                }
+            }
+        }
+        funnel
+    }
+
     /// Participants whose business is operating: the funnel's last stage.
     pub fn operating(&self) -> i64 {
         self.reached.last().map_or(0, |(_, n)| *n)
@@ -476,51 +520,15 @@ impl Db {
     /// any stage their history took them to that was not taken back.
     pub async fn funnel(&self, filter: &BoardFilter, scope: &Scope) -> Result<Funnel, DbError> {
         let (cond, params) = board_where(filter, scope);
-        let current_sql = format!(
-            "select e.id, e.stage from enrolment e join person p on p.id = e.person_id \
-             join track t on t.id = e.track_id join programme pr on pr.id = t.programme_id{cond}"
-        );
-        let current: Vec<(i64, String)> = with_db!(self, p => bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(current_sql.as_str())), &params).fetch_all(p).await)?;
-        let history_sql = format!(
-            "select s.enrolment_id, s.to_stage from stage_change s \
-             join enrolment e on e.id = s.enrolment_id join person p on p.id = e.person_id \
+        let sql = format!(
+            "select e.stage, e.furthest, count(*) from enrolment e join person p on p.id = e.person_id \
              join track t on t.id = e.track_id join programme pr on pr.id = t.programme_id{cond} \
-             and s.reverted_by_change_id is null"
+             group by e.stage, e.furthest"
         );
-        let history: Vec<(i64, String)> = with_db!(self, p => bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(history_sql.as_str())), &params).fetch_all(p).await)?;
-        let mut furthest: HashMap<i64, usize> = HashMap::new();
-        let mut dropped_out = 0;
-        let mut departed_again = 0;
-        for (id, stage) in &current {
-            let stage = Stage::parse(stage).unwrap_or(Stage::Registered);
-            match stage {
-                Stage::DroppedOut => dropped_out += 1,
-                Stage::DepartedAgain => departed_again += 1,
-                _ => {}
-            }
-            furthest.insert(*id, stage.rank().unwrap_or(0));
-        }
-        for (id, stage) in &history {
-            if let (Some(rank), Some(f)) = (
-                Stage::parse(stage).and_then(Stage::rank),
-                furthest.get_mut(id),
-            ) {
-                *f = (*f).max(rank);
-            }
-        }
-        let reached = Stage::ACTIVE
-            .iter()
-            .map(|s| {
-                let rank = s.rank().unwrap_or(0);
-                (*s, furthest.values().filter(|f| **f >= rank).count() as i64)
-            })
-            .collect();
-        Ok(Funnel {
-            total: current.len() as i64,
-            reached,
-            dropped_out,
-            departed_again,
-        })
+        let counts: Vec<(String, i32, i64)> = with_db!(self, p => bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), &params).fetch_all(p).await)?;
+        Ok(Funnel::from_counts(counts.iter().map(
+            |(stage, furthest, n)| (stage.as_str(), *furthest, *n),
+        )))
     }
 
     pub async fn business_of(&self, enrolment: i64) -> Result<Option<BusinessRow>, DbError> {

@@ -167,7 +167,8 @@ impl DimensionAggregate {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WaveAggregate {
     pub wave: Wave,
-    pub people: i64,
+    /// Surveys of the wave taken within the period (one per enrolment: a person enrolled in
+    /// two tracks answers twice).
     pub surveys: i64,
     pub reaching_emas: i64,
     pub dimensions: Vec<DimensionAggregate>,
@@ -191,9 +192,9 @@ pub async fn ensure_shipped(tx: &mut Tx, now: DateTime<Utc>) -> Result<(), DbErr
         .execute(c).await.map(|r| r.rows_affected()))?;
     let config = IndexConfig::default_v1();
     with_tx!(tx, c => sqlx::query(
-        "insert into index_config (version, body, created_at) values ($1, $2, $3) \
+        "insert into index_config (version, body, threshold, created_at) values ($1, $2, $3, $4) \
          on conflict (version) do nothing")
-        .bind(&config.version).bind(emas_index::DEFAULT_CONFIG).bind(now)
+        .bind(&config.version).bind(emas_index::DEFAULT_CONFIG).bind(config.threshold).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -392,8 +393,9 @@ pub async fn save_index_config(
         return Err(SurveyError::VersionTaken);
     }
     with_tx!(tx, c => sqlx::query(
-        "insert into index_config (version, body, created_by, created_at) values ($1, $2, $3, $4)")
-        .bind(&config.version).bind(text).bind(who.actor_user_id).bind(now)
+        "insert into index_config (version, body, threshold, created_by, created_at) \
+         values ($1, $2, $3, $4, $5)")
+        .bind(&config.version).bind(text).bind(config.threshold).bind(who.actor_user_id).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
     let mut entry = who.clone();
     entry.action = "index_config.save".into();
@@ -625,59 +627,50 @@ impl Db {
         #[derive(sqlx::FromRow)]
         struct Row {
             wave: String,
-            people: i64,
             surveys: i64,
             reaching: i64,
-            e_mean: Option<f64>,
+            e_sum: f64,
             e_n: i64,
             e_ok: i64,
-            m_mean: Option<f64>,
+            m_sum: f64,
             m_n: i64,
             m_ok: i64,
-            a_mean: Option<f64>,
+            a_sum: f64,
             a_n: i64,
             a_ok: i64,
-            s_mean: Option<f64>,
+            s_sum: f64,
             s_n: i64,
             s_ok: i64,
         }
+        // From the tally kept per area, month and wave (migration 0015); months, as it keeps them.
         let rows: Vec<Row> = with_db!(self, p => sqlx::query_as(
-            "select r.wave, count(distinct e.person_id) as people, count(*) as surveys, \
-             sum(case when s.reaches then 1 else 0 end) as reaching, \
-             avg(s.ekonomi) as e_mean, count(s.ekonomi) as e_n, \
-             sum(case when s.ekonomi >= $4 then 1 else 0 end) as e_ok, \
-             avg(s.mandiri) as m_mean, count(s.mandiri) as m_n, \
-             sum(case when s.mandiri >= $4 then 1 else 0 end) as m_ok, \
-             avg(s.aman) as a_mean, count(s.aman) as a_n, \
-             sum(case when s.aman >= $4 then 1 else 0 end) as a_ok, \
-             avg(s.sejahtera) as s_mean, count(s.sejahtera) as s_n, \
-             sum(case when s.sejahtera >= $4 then 1 else 0 end) as s_ok \
-             from emas_score s join survey_response r on r.id = s.response_id \
-             join enrolment e on e.id = r.enrolment_id join person p on p.id = e.person_id \
-             where s.config_version = $1 and r.taken_on >= $2 and r.taken_on <= $3 \
-             and ($5 = '' or (p.region_code >= $5 and p.region_code < $6)) \
-             group by r.wave")
-            .bind(&config.version).bind(from).bind(to).bind(config.threshold)
-            .bind(&lo).bind(&hi).fetch_all(p).await)?;
+            "select wave, cast(sum(n) as bigint) as surveys, cast(sum(reaching) as bigint) as reaching, \
+             sum(e_sum) as e_sum, cast(sum(e_n) as bigint) as e_n, cast(sum(e_ok) as bigint) as e_ok, \
+             sum(m_sum) as m_sum, cast(sum(m_n) as bigint) as m_n, cast(sum(m_ok) as bigint) as m_ok, \
+             sum(a_sum) as a_sum, cast(sum(a_n) as bigint) as a_n, cast(sum(a_ok) as bigint) as a_ok, \
+             sum(s_sum) as s_sum, cast(sum(s_n) as bigint) as s_n, cast(sum(s_ok) as bigint) as s_ok \
+             from tally_survey where config_version = $1 and month >= $2 and month <= $3 \
+             and area >= $4 and area < $5 group by wave having sum(n) <> 0")
+            .bind(&config.version).bind(from.format("%Y-%m").to_string())
+            .bind(to.format("%Y-%m").to_string()).bind(&lo).bind(&hi).fetch_all(p).await)?;
         let mut waves: Vec<WaveAggregate> = rows
             .into_iter()
             .filter_map(|r| {
-                let dim = |dimension, mean, scored, reaching| DimensionAggregate {
+                let dim = |dimension, sum: f64, scored: i64, reaching| DimensionAggregate {
                     dimension,
-                    mean,
+                    mean: (scored > 0).then(|| sum / scored as f64),
                     scored,
                     reaching,
                 };
                 Some(WaveAggregate {
                     wave: Wave::parse(&r.wave)?,
-                    people: r.people,
                     surveys: r.surveys,
                     reaching_emas: r.reaching,
                     dimensions: vec![
-                        dim(Dimension::Ekonomi, r.e_mean, r.e_n, r.e_ok),
-                        dim(Dimension::Mandiri, r.m_mean, r.m_n, r.m_ok),
-                        dim(Dimension::Aman, r.a_mean, r.a_n, r.a_ok),
-                        dim(Dimension::Sejahtera, r.s_mean, r.s_n, r.s_ok),
+                        dim(Dimension::Ekonomi, r.e_sum, r.e_n, r.e_ok),
+                        dim(Dimension::Mandiri, r.m_sum, r.m_n, r.m_ok),
+                        dim(Dimension::Aman, r.a_sum, r.a_n, r.a_ok),
+                        dim(Dimension::Sejahtera, r.s_sum, r.s_n, r.s_ok),
                     ],
                 })
             })

@@ -244,6 +244,7 @@ async fn a_list_is_planned_then_committed_and_the_same_rows_add_nothing_twice() 
             (p.counts.new, p.counts.matched, p.counts.already),
             (1, 1, 3)
         );
+        assert_eq!(db.tally_differences().await.expect("tallies"), vec![]);
     }
 }
 
@@ -298,6 +299,7 @@ async fn an_import_is_undone_without_losing_what_others_brought() {
         imports::undo(&mut tx, second, now()).await.expect("undo");
         tx.commit().await.expect("commit");
         assert_eq!(people(&db).await, 0);
+        assert_eq!(db.tally_differences().await.expect("tallies"), vec![]);
     }
 }
 

@@ -403,6 +403,7 @@ async fn a_merge_moves_every_registered_row_to_the_survivor_and_undo_restores_ex
             Err(MergeError::AlreadyUndone)
         ));
         assert!(db.person_changes(siti).await.expect("h")[0].is_undone());
+        assert_eq!(db.tally_differences().await.expect("tallies"), vec![]);
     }
 }
 
@@ -478,6 +479,7 @@ async fn a_split_makes_a_person_of_chosen_records_and_its_undo_joins_them_again(
             .filter(|(_, _, owner)| *owner != other)
             .collect();
         assert_eq!(after, before, "every row is back with the person");
+        assert_eq!(db.tally_differences().await.expect("tallies"), vec![]);
     }
 }
 

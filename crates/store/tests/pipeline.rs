@@ -198,6 +198,7 @@ async fn moves_reverts_board_and_funnel() {
             .collect();
         // The programme serves 36.04, which is not within the district: only people living there.
         assert_eq!(names, vec!["Ani", "Euis"]);
+        assert_eq!(db.tally_differences().await.expect("tallies"), vec![]);
     }
 }
 
@@ -277,5 +278,6 @@ async fn a_business_with_its_months_capital_and_visits() {
         let mut tx = db.begin().await.expect("begin");
         let bad = pipeline::record_month(&mut tx, b, "2026-04", -1, 0, by, now()).await;
         assert!(matches!(bad, Err(DbError::Sqlx(_))), "{bad:?}");
+        assert_eq!(db.tally_differences().await.expect("tallies"), vec![]);
     }
 }

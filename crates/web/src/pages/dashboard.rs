@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Months, NaiveDate, Utc};
 use emas_domain::access::{RegionCode, Scope};
 use emas_domain::disclosure::{self, Figure, format_number};
 use emas_domain::emas_index::Dimension;
@@ -104,8 +104,9 @@ pub struct Chosen {
     pub region_name: String,
 }
 
-/// The region asked for (the caller's own by default; Banten for national users), which must lie
-/// within the caller's scope, and the period (the last two years by default).
+/// The region asked for (the caller's own by default; Banten for national users), the province
+/// or a regency/city within the caller's scope, and the period in whole months: `YYYY-MM` (a date
+/// `YYYY-MM-DD` stands for its month), the last 24 months by default.
 pub fn choose(scope: &Scope, region: &str, from: &str, to: &str) -> Result<Chosen, AppError> {
     let region = match region.trim() {
         "" => match scope {
@@ -119,27 +120,29 @@ pub fn choose(scope: &Scope, region: &str, from: &str, to: &str) -> Result<Chose
     if !scope.covers(&code) {
         return Err(AppError::Forbidden);
     }
+    // The counts are kept by district, so the map of a region shows its districts at most.
+    if code.as_str().len() > 5 {
+        return Err(AppError::BadRequest("dashboard-bad-region"));
+    }
     let name = Regions::reference()
         .get(&code)
         .map(|r| r.name.clone())
         .ok_or(AppError::BadRequest("dashboard-bad-region"))?;
     let today = Utc::now().date_naive();
-    let date = |s: &str, default: NaiveDate| match s.trim() {
+    let month = |s: &str, default: NaiveDate| match s.trim() {
         "" => Ok(default),
-        s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        s => NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
             .map_err(|_| AppError::BadRequest("dashboard-bad-period")),
     };
-    let to = date(to, today)?;
-    let from = date(from, to.checked_sub_days(Days::new(730)).unwrap_or(to))?;
-    if from > to {
+    let to = month(to, today)?;
+    let from = month(from, to.checked_sub_months(Months::new(23)).unwrap_or(to))?;
+    let window = Window::new(Some(code.as_str().to_owned()), from, to);
+    if window.from > window.to {
         return Err(AppError::BadRequest("dashboard-bad-period"));
     }
     Ok(Chosen {
-        window: Window {
-            region: Some(code.as_str().to_owned()),
-            from,
-            to,
-        },
+        window,
         region_name: name,
     })
 }
@@ -348,7 +351,7 @@ pub fn emas_panels(lang: Lang, agg: &Aggregates) -> Vec<Panel> {
         .map(|(w, label)| {
             let mut row = vec![
                 label.clone(),
-                count_text(disclosure::count(at(*w).map_or(0, |a| a.people))),
+                count_text(disclosure::count(at(*w).map_or(0, |a| a.surveys))),
             ];
             row.extend(Dimension::ALL.iter().map(|d| mean(*w, *d).format(2)));
             row
@@ -581,8 +584,8 @@ pub async fn show(
         ctx: &ctx,
         region: chosen.window.region.clone().unwrap_or_default(),
         region_name: chosen.region_name,
-        from: chosen.window.from.to_string(),
-        to: chosen.window.to.to_string(),
+        from: chosen.window.from.format("%Y-%m").to_string(),
+        to: chosen.window.to.format("%Y-%m").to_string(),
         map: map.as_str(),
         regions: choosable(&user.scope),
         indicators: MapIndicator::ALL

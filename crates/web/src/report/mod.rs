@@ -8,7 +8,7 @@ mod narrative;
 pub mod pdf;
 pub mod xlsx;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use emas_domain::access::{RegionCode, Scope};
 use emas_domain::disclosure;
 use emas_domain::regions::Regions;
@@ -50,18 +50,7 @@ struct Figures {
 }
 
 async fn figures(db: &Db, window: &Window, today: NaiveDate) -> Result<Figures, AppError> {
-    let days = (window.to - window.from).num_days().max(0) as u64 + 1;
-    let before = Window {
-        region: window.region.clone(),
-        from: window
-            .from
-            .checked_sub_days(Days::new(days))
-            .unwrap_or(window.from),
-        to: window
-            .from
-            .checked_sub_days(Days::new(1))
-            .unwrap_or(window.from),
-    };
+    let before = window.before();
     let (now, scores) = dashboard::figures(db, window).await?;
     Ok(Figures {
         now,
@@ -200,7 +189,7 @@ pub async fn build(
 }
 
 /// The meeting report of `region` (a code, or empty for the caller's own) from `from` to `to`
-/// (`YYYY-MM-DD`, empty for the last two years), for a caller of `scope`: a region outside it is
+/// (months `YYYY-MM`, or dates standing for their months; empty for the last 24 months), for a caller of `scope`: a region outside it is
 /// forbidden, a malformed region or period a bad request.
 pub async fn meeting(
     db: &Db,
