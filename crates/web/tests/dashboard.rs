@@ -100,16 +100,31 @@ async fn regions_outside_the_scope_and_bad_periods_are_refused() {
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert!(r.body.contains("Wilayah tidak dikenal"));
+        // The counts are kept by district: a district is not a dashboard's region.
+        let r = app.get("/dashboard?region=36.04.01", Some(&analyst)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("Wilayah tidak dikenal"));
         for period in [
             "from=2026-13-01",
+            "from=2026-13",
             "from=2026-02-01&to=2026-01-01",
+            "from=2026-03&to=2026-02",
             "to=kemarin",
+            "from=%00%00",
         ] {
             let r = app
                 .get(&format!("/dashboard?{period}"), Some(&analyst))
                 .await;
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{period}");
             assert!(r.body.contains("Periode tidak sah"), "{period}");
+        }
+        // One month, as the month picker sends it, and a date standing for its month.
+        for period in ["from=2026-01&to=2026-01", "from=2026-01-15&to=2026-01-20"] {
+            let r = app
+                .get(&format!("/dashboard?{period}"), Some(&analyst))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{period}");
+            assert!(r.body.contains("value=\"2026-01\""), "{period}");
         }
         let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
         let r = app.get("/dashboard", Some(&registrar)).await;

@@ -241,7 +241,7 @@ pub fn panels(lang: Lang, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pa
         id: "country",
         title,
         svg,
-        head: vec![lang.t("dashboard-country"), lang.t("dashboard-people")],
+        head: vec![lang.t("dashboard-country"), lang.t("dashboard-placements")],
         rows,
     });
 
