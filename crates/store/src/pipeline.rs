@@ -247,19 +247,11 @@ pub enum BoardFilter {
     Cohort(i64),
     /// People living in the region, or enrolled in a programme serving a region within it.
     Region(String),
-    /// Residents of the region (`""` for all) enrolled within `[from, to)`: the dashboard's
-    /// participants of a period.
-    Enrolled {
-        region: String,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    },
 }
 
 enum Param {
     Text(String),
     Int(i64),
-    Time(DateTime<Utc>),
 }
 
 fn within(sql: &mut String, params: &mut Vec<Param>, code: &str) {
@@ -286,21 +278,6 @@ fn board_where(filter: &BoardFilter, scope: &Scope) -> (String, Vec<Param>) {
             sql.push_str(&format!(" and e.cohort_id = ${}", params.len()));
         }
         BoardFilter::Region(code) => within(&mut sql, &mut params, code),
-        BoardFilter::Enrolled { region, from, to } => {
-            let (lo, hi) = crate::regions::code_range(region);
-            params.push(Param::Text(lo));
-            params.push(Param::Text(hi));
-            params.push(Param::Time(*from));
-            params.push(Param::Time(*to));
-            let n = params.len();
-            sql.push_str(&format!(
-                " and p.region_code >= ${} and p.region_code < ${} \
-                 and e.enrolled_at >= ${} and e.enrolled_at < ${n}",
-                n - 3,
-                n - 2,
-                n - 1
-            ));
-        }
     }
     (sql, params)
 }
@@ -312,7 +289,6 @@ macro_rules! bind_params {
             q = match p {
                 Param::Text(s) => q.bind(s.as_str()),
                 Param::Int(i) => q.bind(*i),
-                Param::Time(t) => q.bind(*t),
             };
         }
         q
