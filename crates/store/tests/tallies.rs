@@ -224,3 +224,40 @@ async fn every_change_keeps_the_tallies_equal_to_their_views() {
         assert_eq!(o.departed_again, 1);
     }
 }
+
+/// A database that had rows before the tallies (or lost a configuration's threshold) gets them
+/// built from the views at start.
+#[tokio::test]
+async fn tallies_missing_at_start_are_built_from_the_views() {
+    for db in test_databases().await {
+        db.load_reference_regions().await.expect("regions");
+        let mut tx = db.begin().await.expect("begin");
+        emas_store::surveys::ensure_shipped(&mut tx, now())
+            .await
+            .expect("shipped");
+        tx.commit().await.expect("commit");
+        for region in ["36.04.01", "36.04.02", "36.01"] {
+            people::test_person(&db, "P", None, region, MigrationStatus::Returned)
+                .await
+                .expect("person");
+        }
+        for sql in [
+            "delete from tally_person",
+            "update tally_state set built = 0",
+            "update index_config set threshold = null",
+        ] {
+            exec(&db, sql).await;
+        }
+        assert_eq!(
+            db.tally_differences().await.expect("compared"),
+            vec![("tally_person".to_owned(), 3)]
+        );
+        emas_store::tallies::ensure_built(&db).await.expect("built");
+        assert_kept(&db, "the build").await;
+        let (unset,): (i64,) = with_db!(&db, p => sqlx::query_as(
+            "select count(*) from index_config where threshold is null").fetch_one(p).await)
+        .expect("count");
+        assert_eq!(unset, 0);
+        assert_eq!(db.outcomes(&window("36")).await.expect("o").people, 3);
+    }
+}
