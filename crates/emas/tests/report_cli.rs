@@ -39,7 +39,14 @@ fn an_operator_writes_the_meeting_report_as_pdf_and_xlsx() {
 
     let xlsx = dir.join("laporan.xlsx");
     let x = xlsx.to_str().expect("utf-8");
-    let o = emas(&data, &[&args[..], &["--out", x, "--lang", "en"]].concat());
+    // Months, as the figures are kept; the same period as the dates above.
+    let months = [
+        "report", "meeting", "--region", "36.04", "--from", "2026-01", "--to", "2026-06",
+    ];
+    let o = emas(
+        &data,
+        &[&months[..], &["--out", x, "--lang", "en"]].concat(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(std::fs::read(&xlsx).expect("written").starts_with(b"PK"));
 
@@ -73,6 +80,11 @@ fn bad_regions_periods_and_file_types_are_refused_with_a_message() {
             vec!["--region", "36", "--to", "30/06/2026"],
             "Periode tidak sah",
         ),
+        (
+            vec!["--region", "36", "--from", "2026-13"],
+            "Periode tidak sah",
+        ),
+        (vec!["--region", "36.04.01"], "Wilayah tidak dikenal"),
         (vec!["--region", "36", "--lang", "fr"], "choose id or en"),
     ] {
         let o = emas(
