@@ -124,18 +124,26 @@ impl Tally {
         )
     }
 
-    /// The tally as kept, without the keys whose count went back to zero.
+    /// The tally as kept, without the keys whose counts all went back to zero (a sum of scores
+    /// may keep a rounding residue).
     fn kept(&self) -> String {
         let counted: Vec<String> = self
             .counted
             .iter()
             .map(|c| rounded(c.column, c.float))
             .collect();
+        let nonzero: Vec<String> = self
+            .counted
+            .iter()
+            .filter(|c| !c.float)
+            .map(|c| format!("{} <> 0", c.column))
+            .collect();
         format!(
-            "select {}, {} from {} where n <> 0",
+            "select {}, {} from {} where {}",
             self.key,
             counted.join(", "),
-            self.name
+            self.name,
+            nonzero.join(" or ")
         )
     }
 }
@@ -153,6 +161,9 @@ fn rounded(expr: &str, round: bool) -> String {
 /// triggers did not see those rows. Runs at every start; after the first it reads two rows.
 pub async fn ensure_built(db: &Db) -> Result<(), DbError> {
     let mut tx = db.begin().await?;
+    // Taking the state row's lock first makes a second process starting at the same moment wait
+    // and then find the tallies built (SQLite's write transaction serialises them already).
+    with_tx!(&mut tx, c => sqlx::query("update tally_state set built = built").execute(c).await.map(|_| ()))?;
     let unset: Vec<(i64, String)> = with_tx!(&mut tx, c => sqlx::query_as(
         "select id, body from index_config where threshold is null")
         .fetch_all(c).await)?;

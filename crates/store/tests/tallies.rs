@@ -261,3 +261,50 @@ async fn tallies_missing_at_start_are_built_from_the_views() {
         assert_eq!(db.outcomes(&window("36")).await.expect("o").people, 3);
     }
 }
+
+/// A participant enrolled while another transaction moves them to another regency is counted
+/// where they live once both commit: on PostgreSQL the enrolment's trigger waits for the move
+/// (it locks the person before reading), on SQLite the second writer waits for the first.
+#[tokio::test]
+async fn an_enrolment_during_a_move_is_counted_where_the_person_lives() {
+    for db in test_databases().await {
+        db.load_reference_regions().await.expect("regions");
+        let mut tx = db.begin().await.expect("begin");
+        let agency = create_agency(
+            &mut tx,
+            &NewAgency {
+                code: "dinas-36",
+                name: "Dinas",
+                kind: AgencyKind::LabourOffice,
+                region_code: Some("36"),
+            },
+            now(),
+        )
+        .await
+        .expect("agency");
+        tx.commit().await.expect("commit");
+        let cohort = test_cohort(&db, agency, "36", "Angkatan")
+            .await
+            .expect("cohort");
+        let person = people::test_person(&db, "P", None, "36.04.02", MigrationStatus::Returned)
+            .await
+            .expect("person");
+
+        let mut mover = db.begin().await.expect("begin");
+        emas_store::with_tx!(&mut mover, c => sqlx::query(
+            "update person set region_code = '36.01.01' where id = $1")
+            .bind(person).execute(c).await.map(|_| ()))
+        .expect("moved");
+        let enrolling = {
+            let db = db.clone();
+            tokio::spawn(async move { test_enrol(&db, cohort, person).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        mover.commit().await.expect("commit");
+        enrolling.await.expect("joined").expect("enrolled");
+
+        assert_kept(&db, "an enrolment during a move").await;
+        let o = db.outcomes(&window("36.01")).await.expect("outcomes");
+        assert_eq!((o.people, o.funnel.total), (1, 1));
+    }
+}

@@ -11,6 +11,10 @@
 -- so a parent's before-delete trigger takes away its children's counts before the cascade.
 -- `emas_store::tallies` rebuilds every tally from its view (on first start, and in tests, which
 -- check that the triggers keep them equal).
+--
+-- Limits: a statement that changes two tables at once (a data-modifying WITH) is not kept right
+-- on PostgreSQL, and EMAS issues none; index_config.threshold is written once, when the
+-- configuration is saved (or by ensure_built), and never changed.
 
 -- The rank of the furthest active stage an enrolment reached: the funnel counts it.
 
@@ -220,6 +224,7 @@ create trigger person_tally_insert after insert on person for each row execute f
 create function placement_tally() returns trigger language plpgsql as $$
 begin
     if tg_when = 'BEFORE' then
+        perform 1 from person p where p.id = old.person_id for share;
         insert into tally_country (area, country, n)
         select area, country, -count(*) from tally_country_rows where placement_id = old.id group by area, country
         on conflict (area, country) do update set n = tally_country.n + excluded.n;
@@ -231,6 +236,7 @@ begin
         end if;
         return new;
     end if;
+    perform 1 from person p where p.id = new.person_id for share;
     insert into tally_country (area, country, n)
     select area, country, count(*) from tally_country_rows where placement_id = new.id group by area, country
     on conflict (area, country) do update set n = tally_country.n + excluded.n;
@@ -250,6 +256,7 @@ create trigger placement_tally_insert after insert on placement for each row exe
 create function enrolment_tally() returns trigger language plpgsql as $$
 begin
     if tg_when = 'BEFORE' then
+        perform 1 from person p where p.id = old.person_id for share;
         insert into tally_funnel (area, month, stage, furthest, n)
         select area, month, stage, furthest, -count(*) from tally_funnel_rows where enrolment_id = old.id group by area, month, stage, furthest
         on conflict (area, month, stage, furthest) do update set n = tally_funnel.n + excluded.n;
@@ -270,6 +277,7 @@ begin
         end if;
         return new;
     end if;
+    perform 1 from person p where p.id = new.person_id for share;
     if tg_op = 'INSERT' then
         insert into tally_funnel (area, month, stage, furthest, n)
         select area, month, stage, furthest, count(*) from tally_funnel_rows where enrolment_id = new.id group by area, month, stage, furthest
@@ -307,6 +315,7 @@ create trigger enrolment_tally_insert after insert on enrolment for each row exe
 create function business_tally() returns trigger language plpgsql as $$
 begin
     if tg_when = 'BEFORE' then
+        perform 1 from enrolment e join person p on p.id = e.person_id where e.id = old.enrolment_id for share;
         insert into tally_business (area, month, n)
         select area, month, -count(*) from tally_business_rows where business_id = old.id group by area, month
         on conflict (area, month) do update set n = tally_business.n + excluded.n;
@@ -318,6 +327,7 @@ begin
         end if;
         return new;
     end if;
+    perform 1 from enrolment e join person p on p.id = e.person_id where e.id = new.enrolment_id for share;
     if tg_op = 'INSERT' then
         insert into tally_business (area, month, n)
         select area, month, count(*) from tally_business_rows where business_id = new.id group by area, month
@@ -343,6 +353,7 @@ create trigger business_tally_insert after insert on business for each row execu
 create function capital_tally() returns trigger language plpgsql as $$
 begin
     if tg_when = 'BEFORE' then
+        perform 1 from business b join enrolment e on e.id = b.enrolment_id join person p on p.id = e.person_id where b.id = old.business_id for share;
         insert into tally_capital (area, month, n, amount)
         select area, month, -count(*), -coalesce(sum(amount), 0) from tally_capital_rows where capital_id = old.id group by area, month
         on conflict (area, month) do update set n = tally_capital.n + excluded.n, amount = tally_capital.amount + excluded.amount;
@@ -351,6 +362,7 @@ begin
         end if;
         return new;
     end if;
+    perform 1 from business b join enrolment e on e.id = b.enrolment_id join person p on p.id = e.person_id where b.id = new.business_id for share;
     insert into tally_capital (area, month, n, amount)
     select area, month, count(*), coalesce(sum(amount), 0) from tally_capital_rows where capital_id = new.id group by area, month
     on conflict (area, month) do update set n = tally_capital.n + excluded.n, amount = tally_capital.amount + excluded.amount;
@@ -367,6 +379,7 @@ create trigger capital_tally_insert after insert on capital for each row execute
 create function survey_response_tally() returns trigger language plpgsql as $$
 begin
     if tg_when = 'BEFORE' then
+        perform 1 from enrolment e join person p on p.id = e.person_id where e.id = old.enrolment_id for share;
         insert into tally_survey (area, month, wave, config_version, n, reaching, e_sum, e_n, e_ok, m_sum, m_n, m_ok, a_sum, a_n, a_ok, s_sum, s_n, s_ok)
         select area, month, wave, config_version, -count(*), -sum(reaches), -coalesce(sum(e), 0), -count(e), -sum(e_ok), -coalesce(sum(m), 0), -count(m), -sum(m_ok), -coalesce(sum(a), 0), -count(a), -sum(a_ok), -coalesce(sum(s), 0), -count(s), -sum(s_ok) from tally_survey_rows where response_id = old.id group by area, month, wave, config_version
         on conflict (area, month, wave, config_version) do update set n = tally_survey.n + excluded.n, reaching = tally_survey.reaching + excluded.reaching, e_sum = tally_survey.e_sum + excluded.e_sum, e_n = tally_survey.e_n + excluded.e_n, e_ok = tally_survey.e_ok + excluded.e_ok, m_sum = tally_survey.m_sum + excluded.m_sum, m_n = tally_survey.m_n + excluded.m_n, m_ok = tally_survey.m_ok + excluded.m_ok, a_sum = tally_survey.a_sum + excluded.a_sum, a_n = tally_survey.a_n + excluded.a_n, a_ok = tally_survey.a_ok + excluded.a_ok, s_sum = tally_survey.s_sum + excluded.s_sum, s_n = tally_survey.s_n + excluded.s_n, s_ok = tally_survey.s_ok + excluded.s_ok;
@@ -375,6 +388,7 @@ begin
         end if;
         return new;
     end if;
+    perform 1 from enrolment e join person p on p.id = e.person_id where e.id = new.enrolment_id for share;
     if tg_op = 'INSERT' then
         return null;
     end if;
@@ -393,6 +407,7 @@ create trigger survey_response_tally_delete before delete on survey_response for
 create function emas_score_tally() returns trigger language plpgsql as $$
 begin
     if tg_when = 'BEFORE' then
+        perform 1 from survey_response r join enrolment e on e.id = r.enrolment_id join person p on p.id = e.person_id where r.id = old.response_id for share;
         insert into tally_survey (area, month, wave, config_version, n, reaching, e_sum, e_n, e_ok, m_sum, m_n, m_ok, a_sum, a_n, a_ok, s_sum, s_n, s_ok)
         select area, month, wave, config_version, -count(*), -sum(reaches), -coalesce(sum(e), 0), -count(e), -sum(e_ok), -coalesce(sum(m), 0), -count(m), -sum(m_ok), -coalesce(sum(a), 0), -count(a), -sum(a_ok), -coalesce(sum(s), 0), -count(s), -sum(s_ok) from tally_survey_rows where score_id = old.id group by area, month, wave, config_version
         on conflict (area, month, wave, config_version) do update set n = tally_survey.n + excluded.n, reaching = tally_survey.reaching + excluded.reaching, e_sum = tally_survey.e_sum + excluded.e_sum, e_n = tally_survey.e_n + excluded.e_n, e_ok = tally_survey.e_ok + excluded.e_ok, m_sum = tally_survey.m_sum + excluded.m_sum, m_n = tally_survey.m_n + excluded.m_n, m_ok = tally_survey.m_ok + excluded.m_ok, a_sum = tally_survey.a_sum + excluded.a_sum, a_n = tally_survey.a_n + excluded.a_n, a_ok = tally_survey.a_ok + excluded.a_ok, s_sum = tally_survey.s_sum + excluded.s_sum, s_n = tally_survey.s_n + excluded.s_n, s_ok = tally_survey.s_ok + excluded.s_ok;
@@ -401,6 +416,7 @@ begin
         end if;
         return new;
     end if;
+    perform 1 from survey_response r join enrolment e on e.id = r.enrolment_id join person p on p.id = e.person_id where r.id = new.response_id for share;
     insert into tally_survey (area, month, wave, config_version, n, reaching, e_sum, e_n, e_ok, m_sum, m_n, m_ok, a_sum, a_n, a_ok, s_sum, s_n, s_ok)
     select area, month, wave, config_version, count(*), sum(reaches), coalesce(sum(e), 0), count(e), sum(e_ok), coalesce(sum(m), 0), count(m), sum(m_ok), coalesce(sum(a), 0), count(a), sum(a_ok), coalesce(sum(s), 0), count(s), sum(s_ok) from tally_survey_rows where score_id = new.id group by area, month, wave, config_version
     on conflict (area, month, wave, config_version) do update set n = tally_survey.n + excluded.n, reaching = tally_survey.reaching + excluded.reaching, e_sum = tally_survey.e_sum + excluded.e_sum, e_n = tally_survey.e_n + excluded.e_n, e_ok = tally_survey.e_ok + excluded.e_ok, m_sum = tally_survey.m_sum + excluded.m_sum, m_n = tally_survey.m_n + excluded.m_n, m_ok = tally_survey.m_ok + excluded.m_ok, a_sum = tally_survey.a_sum + excluded.a_sum, a_n = tally_survey.a_n + excluded.a_n, a_ok = tally_survey.a_ok + excluded.a_ok, s_sum = tally_survey.s_sum + excluded.s_sum, s_n = tally_survey.s_n + excluded.s_n, s_ok = tally_survey.s_ok + excluded.s_ok;

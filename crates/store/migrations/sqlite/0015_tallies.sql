@@ -11,6 +11,10 @@
 -- so a parent's before-delete trigger takes away its children's counts before the cascade.
 -- `emas_store::tallies` rebuilds every tally from its view (on first start, and in tests, which
 -- check that the triggers keep them equal).
+--
+-- Limits: a statement that changes two tables at once (a data-modifying WITH) is not kept right
+-- on PostgreSQL, and EMAS issues none; index_config.threshold is written once, when the
+-- configuration is saved (or by ensure_built), and never changed.
 
 -- The rank of the furthest active stage an enrolment reached: the funnel counts it.
 
