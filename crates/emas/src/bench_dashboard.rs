@@ -106,7 +106,9 @@ async fn bench(db: &Db, args: &DashboardArgs) -> anyhow::Result<()> {
     let report = measure(db, today, args.runs).await?;
     println!(
         "\nDashboard work (outcomes + EMAS by wave) and the meeting report, period {} to {}, {people} people, {responses} survey responses; each case run {} times after a warm-up.\n",
-        report.window.from, report.window.to, args.runs
+        report.window.from(),
+        report.window.to(),
+        args.runs
     );
     println!(
         "{:<40} {:>6} {:>11} {:>9} {:>9} {:>10}",
@@ -838,8 +840,8 @@ pub async fn measure(db: &Db, today: NaiveDate, runs: usize) -> anyhow::Result<R
         times: Vec::new(),
     });
     let (first, last) = (
-        window.from.format("%Y-%m").to_string(),
-        window.to.format("%Y-%m").to_string(),
+        window.from().format("%Y-%m").to_string(),
+        window.to().format("%Y-%m").to_string(),
     );
     for round in 0..=runs {
         for case in &mut cases {
@@ -847,7 +849,7 @@ pub async fn measure(db: &Db, today: NaiveDate, runs: usize) -> anyhow::Result<R
             let people = match &case.work {
                 Work::Baseline => db.person_count().await?,
                 Work::Dashboard(region) => {
-                    let window = Window::new(Some(region.clone()), window.from, window.to);
+                    let window = Window::new(Some(region.clone()), window.from(), window.to());
                     let (outcomes, _) = emas_web::dashboard_figures(db, &window)
                         .await
                         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -934,7 +936,7 @@ mod tests {
                 _ => true,
             }));
 
-            let (from, to) = (report.window.from, report.window.to);
+            let (from, to) = (report.window.from(), report.window.to());
             let window = Window::new(Some("36".into()), from, to);
             let (o, s) = emas_web::dashboard_figures(&db, &window)
                 .await

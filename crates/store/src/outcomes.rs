@@ -13,9 +13,9 @@ use crate::{Db, DbError, with_db};
 /// whole months: `from` is the first day of its month and `to` the last day of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
-    pub region: Option<String>,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+    region: Option<String>,
+    from: NaiveDate,
+    to: NaiveDate,
 }
 
 impl Window {
@@ -26,6 +26,21 @@ impl Window {
             from: from.with_day(1).unwrap_or(from),
             to: month_end(to),
         }
+    }
+
+    /// The region's code; `None` for the whole country.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The first day of the period.
+    pub fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    /// The last day of the period.
+    pub fn to(&self) -> NaiveDate {
+        self.to
     }
 
     /// The period of as many months just before this one (the report compares the two).

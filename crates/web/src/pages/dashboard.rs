@@ -138,7 +138,7 @@ pub fn choose(scope: &Scope, region: &str, from: &str, to: &str) -> Result<Chose
     let to = month(to, today)?;
     let from = month(from, to.checked_sub_months(Months::new(23)).unwrap_or(to))?;
     let window = Window::new(Some(code.as_str().to_owned()), from, to);
-    if window.from > window.to {
+    if window.from() > window.to() {
         return Err(AppError::BadRequest("dashboard-bad-period"));
     }
     Ok(Chosen {
@@ -289,7 +289,7 @@ pub fn panels(lang: Lang, o: &Outcomes, w: &Window, map: MapIndicator) -> Vec<Pa
         .zip(&figures)
         .map(|(a, f)| vec![names.name_or_code(&a.code), text(*f)])
         .collect();
-    if let Some(svg) = charts::choropleth(w.region.as_deref(), &title, &areas) {
+    if let Some(svg) = charts::choropleth(w.region(), &title, &areas) {
         panels.push(Panel {
             id: "map",
             title,
@@ -556,11 +556,11 @@ pub async fn report(
 pub async fn figures(db: &Db, window: &Window) -> Result<(Outcomes, Aggregates), AppError> {
     let outcomes = db.outcomes(window).await?;
     let area = Scope::Region(
-        RegionCode::parse(window.region.as_deref().unwrap_or("36"))
+        RegionCode::parse(window.region().unwrap_or("36"))
             .map_err(|_| AppError::BadRequest("dashboard-bad-region"))?,
     );
     let scores = db
-        .score_aggregates(&area, window.from, window.to)
+        .score_aggregates(&area, window.from(), window.to())
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((outcomes, scores))
@@ -575,17 +575,27 @@ pub async fn show(
     let chosen = choose(&user.scope, &q.region, &q.from, &q.to)?;
     let map = MapIndicator::parse(&q.map).unwrap_or(MapIndicator::People);
     let (outcomes, scores) = figures(&app.db, &chosen.window).await?;
-    app.audit.log(ctx.audit_entry(
-        "dashboard.read",
-        "region",
-        chosen.window.region.clone().unwrap_or_default(),
-    ));
+    app.audit.log(
+        ctx.audit_entry(
+            "dashboard.read",
+            "region",
+            chosen
+                .window
+                .region()
+                .map(str::to_owned)
+                .unwrap_or_default(),
+        ),
+    );
     let page = DashboardPage {
         ctx: &ctx,
-        region: chosen.window.region.clone().unwrap_or_default(),
+        region: chosen
+            .window
+            .region()
+            .map(str::to_owned)
+            .unwrap_or_default(),
         region_name: chosen.region_name,
-        from: chosen.window.from.format("%Y-%m").to_string(),
-        to: chosen.window.to.format("%Y-%m").to_string(),
+        from: chosen.window.from().format("%Y-%m").to_string(),
+        to: chosen.window.to().format("%Y-%m").to_string(),
         map: map.as_str(),
         regions: choosable(&user.scope),
         indicators: MapIndicator::ALL

@@ -32,8 +32,8 @@ pub async fn emas(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
             .await?;
     Ok(PublicPage {
         ctx: &ctx,
-        from: chosen.window.from.to_string(),
-        to: chosen.window.to.to_string(),
+        from: chosen.window.from().to_string(),
+        to: chosen.window.to().to_string(),
         table,
     }
     .into_response())

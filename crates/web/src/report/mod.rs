@@ -57,7 +57,7 @@ async fn figures(db: &Db, window: &Window, today: NaiveDate) -> Result<Figures, 
         before: db.outcomes(&before).await?,
         scores,
         overdue: db
-            .overdue_referral_count(window.region.as_deref().unwrap_or(""), today)
+            .overdue_referral_count(window.region().unwrap_or(""), today)
             .await?,
     })
 }
@@ -82,13 +82,16 @@ pub async fn area_table(
             RegionCode::parse(&code).map_err(|_| AppError::BadRequest("dashboard-bad-region"))?,
         );
         let agg = db
-            .score_aggregates(&area, window.from, window.to)
+            .score_aggregates(&area, window.from(), window.to())
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok::<_, AppError>(charts::percent(follow_up_reach(&agg)))
     };
     let operating_total = o.funnel.operating();
-    let total_code = window.region.clone().unwrap_or_else(|| "36".to_owned());
+    let total_code = window
+        .region()
+        .map(str::to_owned)
+        .unwrap_or_else(|| "36".to_owned());
     let mut rows = vec![vec![
         region_name.to_owned(),
         disclosure::count(o.people).format(0),
@@ -164,10 +167,10 @@ pub async fn build(
     Ok(Report {
         lang,
         title: lang.t("report-title"),
-        region_code: window.region.clone().unwrap_or_default(),
+        region_code: window.region().map(str::to_owned).unwrap_or_default(),
         region_name: region_name.to_owned(),
-        from: window.from,
-        to: window.to,
+        from: window.from(),
+        to: window.to(),
         generated_on: today,
         key_figures,
         narrative,
