@@ -125,6 +125,7 @@ async fn regions_outside_the_scope_and_bad_periods_are_refused() {
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{period}");
             assert!(r.body.contains("value=\"2026-01\""), "{period}");
+            assert!(r.body.contains("Periode Januari 2026."), "{period}");
         }
         let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
         let r = app.get("/dashboard", Some(&registrar)).await;

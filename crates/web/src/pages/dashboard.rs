@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate, Utc};
 use emas_domain::access::{RegionCode, Scope};
 use emas_domain::disclosure::{self, Figure, format_number};
 use emas_domain::emas_index::Dimension;
@@ -145,6 +145,17 @@ pub fn choose(scope: &Scope, region: &str, from: &str, to: &str) -> Result<Chose
         window,
         region_name: name,
     })
+}
+
+/// The period in words: "Januari 2025 – Desember 2026", or one month.
+pub fn period_label(lang: Lang, window: &Window) -> String {
+    let month = |d: NaiveDate| format!("{} {}", lang.tk("month", d.month()), d.year());
+    let (from, to) = (month(window.from()), month(window.to()));
+    if from == to {
+        from
+    } else {
+        format!("{from} – {to}")
+    }
 }
 
 fn count_text(f: Figure) -> String {
@@ -461,6 +472,7 @@ struct DashboardPage<'a> {
     ctx: &'a Ctx,
     region: String,
     region_name: String,
+    period: String,
     from: String,
     to: String,
     map: &'static str,
@@ -594,6 +606,7 @@ pub async fn show(
             .map(str::to_owned)
             .unwrap_or_default(),
         region_name: chosen.region_name,
+        period: period_label(ctx.lang, &chosen.window),
         from: chosen.window.from().format("%Y-%m").to_string(),
         to: chosen.window.to().format("%Y-%m").to_string(),
         map: map.as_str(),

@@ -19,8 +19,7 @@ use crate::pages::dashboard::{Panel, choose};
 #[template(path = "public_emas.html")]
 struct PublicPage<'a> {
     ctx: &'a Ctx,
-    from: String,
-    to: String,
+    period: String,
     table: Panel,
 }
 
@@ -32,8 +31,7 @@ pub async fn emas(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError
             .await?;
     Ok(PublicPage {
         ctx: &ctx,
-        from: chosen.window.from().to_string(),
-        to: chosen.window.to().to_string(),
+        period: super::dashboard::period_label(ctx.lang, &chosen.window),
         table,
     }
     .into_response())
