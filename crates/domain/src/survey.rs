@@ -385,46 +385,50 @@ pub fn parse_answer(q: &Question, raw: &str) -> Result<Option<Answer>, AnswerErr
     }
 }
 
+/// Worked example 1 of docs/emas-index.md: a complete, valid answer to every question of the
+/// default instrument, as a form posts it (the fixture the tests of every layer share).
+pub fn example_answers() -> BTreeMap<String, String> {
+    [
+        ("household_income", "Rp 2.400.000"),
+        ("main_income_source", "own_business"),
+        ("business_revenue", "3.000.000"),
+        ("business_profit", "1.200.000"),
+        ("savings", "2000000"),
+        ("debt_total", "5.000.000"),
+        ("debt_repayment", "400.000"),
+        ("intend_abroad", "unsure"),
+        ("income_abroad_share", "10"),
+        ("has_nib", "yes"),
+        ("bpjs_tk", "no"),
+        ("incident_fraud", "no"),
+        ("incident_exploitation", "no"),
+        ("incident_debt_harassment", "no"),
+        ("incident_work_accident", "no"),
+        ("food_security", "always"),
+        ("children_in_school", "all"),
+        ("jkn", "yes"),
+        ("housing", "partly"),
+        ("who5_cheerful", "4"),
+        ("who5_calm", "3"),
+        ("who5_active", "4"),
+        ("who5_rested", "3"),
+        ("who5_interest", "3"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::emas_index::Dimension;
 
-    fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    /// A complete, valid answer sheet for the default instrument.
+    /// The worked example's answers, with "ya" for a yes: a complete, valid sheet.
     pub fn full_form() -> BTreeMap<String, String> {
-        form(&[
-            ("household_income", "Rp 2.400.000"),
-            ("main_income_source", "own_business"),
-            ("business_revenue", "3.000.000"),
-            ("business_profit", "1.200.000"),
-            ("savings", "2000000"),
-            ("debt_total", "5.000.000"),
-            ("debt_repayment", "400.000"),
-            ("intend_abroad", "unsure"),
-            ("income_abroad_share", "10"),
-            ("has_nib", "yes"),
-            ("bpjs_tk", "no"),
-            ("incident_fraud", "no"),
-            ("incident_exploitation", "no"),
-            ("incident_debt_harassment", "no"),
-            ("incident_work_accident", "no"),
-            ("food_security", "always"),
-            ("children_in_school", "all"),
-            ("jkn", "ya"),
-            ("housing", "partly"),
-            ("who5_cheerful", "4"),
-            ("who5_calm", "3"),
-            ("who5_active", "4"),
-            ("who5_rested", "3"),
-            ("who5_interest", "3"),
-        ])
+        let mut f = example_answers();
+        f.insert("jkn".into(), "ya".into());
+        f
     }
 
     #[test]

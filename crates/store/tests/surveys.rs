@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use emas_domain::access::{Role, Scope};
 use emas_domain::emas_index::{ConfigError, DEFAULT_CONFIG, Dimension};
 use emas_domain::person::MigrationStatus;
-use emas_domain::survey::{AnswerError, Wave};
+use emas_domain::survey::{AnswerError, Wave, example_answers};
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
 use emas_store::audit::AuditEntry;
 use emas_store::people;
@@ -98,39 +98,6 @@ fn who(user: i64) -> AuditEntry {
     }
 }
 
-/// Worked example 1 of docs/emas-index.md as a form.
-fn example_1() -> BTreeMap<String, String> {
-    [
-        ("household_income", "Rp 2.400.000"),
-        ("main_income_source", "own_business"),
-        ("business_revenue", "3.000.000"),
-        ("business_profit", "1.200.000"),
-        ("savings", "2000000"),
-        ("debt_total", "5.000.000"),
-        ("debt_repayment", "400.000"),
-        ("intend_abroad", "unsure"),
-        ("income_abroad_share", "10"),
-        ("has_nib", "yes"),
-        ("bpjs_tk", "no"),
-        ("incident_fraud", "no"),
-        ("incident_exploitation", "no"),
-        ("incident_debt_harassment", "no"),
-        ("incident_work_accident", "no"),
-        ("food_security", "always"),
-        ("children_in_school", "all"),
-        ("jkn", "yes"),
-        ("housing", "partly"),
-        ("who5_cheerful", "4"),
-        ("who5_calm", "3"),
-        ("who5_active", "4"),
-        ("who5_rested", "3"),
-        ("who5_interest", "3"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
-}
-
 async fn record(
     db: &Db,
     w: &World,
@@ -175,7 +142,7 @@ async fn a_follow_up_is_scored_as_the_worked_example_with_its_versions_and_audit
         let w = world(&db).await;
         let siti = person(&db, "Siti Aminah", "36.02.01", MigrationStatus::Returned).await;
         let e = enrol(&db, &w, siti, at(2024, 10, 1)).await;
-        let mut baseline = example_1();
+        let mut baseline = example_answers();
         baseline.insert("household_income".into(), "1.500.000".into());
         record(
             &db,
@@ -194,7 +161,7 @@ async fn a_follow_up_is_scored_as_the_worked_example_with_its_versions_and_audit
             e,
             Wave::M12,
             day(2025, 10, 3),
-            example_1(),
+            example_answers(),
             at(2025, 10, 3),
         )
         .await
@@ -241,7 +208,7 @@ async fn a_follow_up_is_scored_as_the_worked_example_with_its_versions_and_audit
             e2,
             Wave::Baseline,
             day(2026, 3, 2),
-            example_1(),
+            example_answers(),
             at(2026, 3, 2),
         )
         .await
@@ -259,7 +226,7 @@ async fn bad_surveys_are_refused_and_leave_nothing_behind() {
         let e = enrol(&db, &w, p, at(2025, 1, 10)).await;
         let now = at(2025, 12, 1);
         // An answer out of range, one of the wrong type, a required one missing: all named.
-        let mut bad = example_1();
+        let mut bad = example_answers();
         bad.insert("income_abroad_share".into(), "140".into());
         bad.insert("jkn".into(), "kadang".into());
         bad.remove("savings");
@@ -285,7 +252,7 @@ async fn bad_surveys_are_refused_and_leave_nothing_behind() {
                 e + 1000,
                 Wave::M6,
                 day(2025, 7, 10),
-                example_1(),
+                example_answers(),
                 now
             )
             .await,
@@ -293,22 +260,48 @@ async fn bad_surveys_are_refused_and_leave_nothing_behind() {
         ));
         // A follow-up long before it falls due, and a survey dated in the future.
         assert!(matches!(
-            record(&db, &w, e, Wave::M12, day(2025, 7, 10), example_1(), now).await,
+            record(&db, &w, e, Wave::M12, day(2025, 7, 10), example_answers(), now).await,
             Err(SurveyError::TooEarly(d)) if d == day(2026, 1, 10)
         ));
         assert!(matches!(
-            record(&db, &w, e, Wave::M6, day(2025, 12, 2), example_1(), now).await,
+            record(
+                &db,
+                &w,
+                e,
+                Wave::M6,
+                day(2025, 12, 2),
+                example_answers(),
+                now
+            )
+            .await,
             Err(SurveyError::InFuture)
         ));
         assert_eq!(count(&db, "survey_response").await, 0);
         assert_eq!(count(&db, "survey_answer").await, 0);
         assert_eq!(count(&db, "emas_score").await, 0);
         // A wave recorded twice.
-        record(&db, &w, e, Wave::M6, day(2025, 6, 20), example_1(), now)
-            .await
-            .expect("m6, within the month before it falls due");
+        record(
+            &db,
+            &w,
+            e,
+            Wave::M6,
+            day(2025, 6, 20),
+            example_answers(),
+            now,
+        )
+        .await
+        .expect("m6, within the month before it falls due");
         assert!(matches!(
-            record(&db, &w, e, Wave::M6, day(2025, 7, 20), example_1(), now).await,
+            record(
+                &db,
+                &w,
+                e,
+                Wave::M6,
+                day(2025, 7, 20),
+                example_answers(),
+                now
+            )
+            .await,
             Err(SurveyError::AlreadyTaken)
         ));
         assert_eq!(count(&db, "survey_response").await, 1);
@@ -321,7 +314,7 @@ async fn bad_surveys_are_refused_and_leave_nothing_behind() {
                 enrolment_id: e,
                 wave: Wave::M12,
                 taken_on: day(2025, 12, 1),
-                answers: example_1(),
+                answers: example_answers(),
             },
             Taker::Participant {
                 user_id: w.officer,
@@ -368,7 +361,7 @@ async fn the_due_list_shows_the_latest_wave_due_within_the_scope() {
             c,
             Wave::M6,
             day(2026, 1, 5),
-            example_1(),
+            example_answers(),
             at(2026, 1, 5),
         )
         .await
@@ -400,11 +393,14 @@ async fn the_due_list_shows_the_latest_wave_due_within_the_scope() {
 async fn aggregates_count_per_wave_within_the_area_and_period() {
     for db in test_databases().await {
         let w = world(&db).await;
-        let mut weak = example_1();
+        let mut weak = example_answers();
         weak.insert("intend_abroad".into(), "yes".into());
         weak.insert("income_abroad_share".into(), "90".into());
         weak.insert("main_income_source".into(), "remittance".into());
-        for (i, form) in [example_1(), example_1(), weak].into_iter().enumerate() {
+        for (i, form) in [example_answers(), example_answers(), weak]
+            .into_iter()
+            .enumerate()
+        {
             let p = person(&db, &format!("P{i}"), "36.02.01", MigrationStatus::Returned).await;
             let e = enrol(&db, &w, p, at(2025, 1, 1)).await;
             record(
@@ -480,7 +476,7 @@ async fn a_new_configuration_scores_new_surveys_and_never_rewrites_stored_scores
             e,
             Wave::Baseline,
             day(2025, 1, 2),
-            example_1(),
+            example_answers(),
             at(2025, 1, 2),
         )
         .await
@@ -534,7 +530,7 @@ async fn a_new_configuration_scores_new_surveys_and_never_rewrites_stored_scores
             e,
             Wave::M6,
             day(2025, 7, 2),
-            example_1(),
+            example_answers(),
             at(2025, 7, 2),
         )
         .await

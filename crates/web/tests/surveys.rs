@@ -83,8 +83,8 @@ async fn an_officer_takes_a_survey_with_every_bad_answer_named_beside_its_questi
         assert!(page.body.contains("Pendapatan rumah tangga"));
 
         let mut bad = answers();
-        bad.insert("income_abroad_share", "140");
-        bad.insert("jkn", "mungkin");
+        bad.insert("income_abroad_share".into(), "140".into());
+        bad.insert("jkn".into(), "mungkin".into());
         bad.remove("savings");
         let res = app
             .post(
@@ -311,7 +311,7 @@ async fn the_api_records_and_lists_surveys_naming_refused_questions() {
         let app = TestApp::new(db).await;
         let officer = app.caller("officer", Role::ProgrammeOfficer, "36.02").await;
         let (_, e) = participant(&app, "Nur").await;
-        let body = |a: &BTreeMap<&str, &str>, wave: &str| {
+        let body = |a: &BTreeMap<String, String>, wave: &str| {
             serde_json::json!({
                 "wave": wave,
                 "taken_on": Utc::now().date_naive().to_string(),
@@ -321,7 +321,7 @@ async fn the_api_records_and_lists_surveys_naming_refused_questions() {
         };
         let path = format!("/api/v1/enrolments/{e}/surveys");
         let mut bad = answers();
-        bad.insert("who5_calm", "9");
+        bad.insert("who5_calm".into(), "9".into());
         let res = app
             .api_send(
                 Method::POST,

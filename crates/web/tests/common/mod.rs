@@ -211,39 +211,12 @@ impl TestApp {
 }
 
 /// A complete, valid answer to every question of the shipped survey instrument.
-pub fn answers() -> std::collections::BTreeMap<&'static str, &'static str> {
-    [
-        ("household_income", "2.400.000"),
-        ("main_income_source", "own_business"),
-        ("business_revenue", "3.000.000"),
-        ("business_profit", "1.200.000"),
-        ("savings", "2000000"),
-        ("debt_total", "5.000.000"),
-        ("debt_repayment", "400.000"),
-        ("intend_abroad", "unsure"),
-        ("income_abroad_share", "10"),
-        ("has_nib", "yes"),
-        ("bpjs_tk", "no"),
-        ("incident_fraud", "no"),
-        ("incident_exploitation", "no"),
-        ("incident_debt_harassment", "no"),
-        ("incident_work_accident", "no"),
-        ("food_security", "always"),
-        ("children_in_school", "all"),
-        ("jkn", "yes"),
-        ("housing", "partly"),
-        ("who5_cheerful", "4"),
-        ("who5_calm", "3"),
-        ("who5_active", "4"),
-        ("who5_rested", "3"),
-        ("who5_interest", "3"),
-    ]
-    .into_iter()
-    .collect()
+pub fn answers() -> std::collections::BTreeMap<String, String> {
+    emas_domain::survey::example_answers()
 }
 
 /// Survey answers as the survey form posts them.
-pub fn form(a: &std::collections::BTreeMap<&str, &str>, taken_on: &str) -> String {
+pub fn form(a: &std::collections::BTreeMap<String, String>, taken_on: &str) -> String {
     let mut pairs: Vec<String> = a
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencoding::encode(v)))
