@@ -19,8 +19,8 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::pages::people::clip;
 use crate::pages::pipeline::{
-    BusinessForm, Invalid, move_error, mover, stage_options, validate_business, validate_capital,
-    validate_month, validate_visit, visible_enrolment, write_capital, write_month, write_visit,
+    BusinessForm, Invalid, VisitFields, move_error, mover, stage_options, validate_business,
+    validate_capital, validate_month, visible_enrolment, write_capital, write_month, write_visit,
 };
 
 /// A refusal: a stable key, the message in the caller's language, and the field it concerns.
@@ -532,25 +532,9 @@ pub async fn visits(
     Ok(Json(rows.into_iter().map(VisitOut::from).collect()))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct VisitIn {
-    /// YYYY-MM-DD, not in the future.
-    #[serde(default)]
-    visited_on: String,
-    /// Required.
-    #[serde(default)]
-    topics: String,
-    #[serde(default)]
-    problems: String,
-    #[serde(default)]
-    advice: String,
-    #[serde(default)]
-    next_step: String,
-}
-
 /// Record a mentoring visit by the caller. A bad date or missing topics is 422 naming the
 /// field and writes nothing.
-#[utoipa::path(post, path = "/api/v1/enrolments/{id}/visits", tag = "pipeline", request_body = VisitIn,
+#[utoipa::path(post, path = "/api/v1/enrolments/{id}/visits", tag = "pipeline", request_body = VisitFields,
     params(("id" = i64, Path, description = "The enrolment")),
     responses((status = 201, body = VisitOut), (status = 403, body = ErrorOut),
         (status = 404, body = ErrorOut), (status = 422, body = Problem)))]
@@ -558,16 +542,10 @@ pub async fn add_visit(
     State(app): State<App>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Json(v): Json<VisitIn>,
+    Json(v): Json<VisitFields>,
 ) -> Result<Response, AppError> {
     visible_enrolment(&app, &ctx, id).await?;
-    let input = match validate_visit(
-        &v.visited_on,
-        &v.topics,
-        &v.problems,
-        &v.advice,
-        &v.next_step,
-    ) {
+    let input = match v.validate() {
         Ok(i) => i,
         Err(bad) => return Ok(invalid(&ctx, bad)),
     };

@@ -678,10 +678,13 @@ pub async fn add_capital(
     Ok(back(id, "capital-h"))
 }
 
-#[derive(Deserialize)]
-pub struct VisitForm {
+/// A mentor's visit as typed on the form or sent to the API.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct VisitFields {
+    /// YYYY-MM-DD, not in the future.
     #[serde(default)]
     visited_on: String,
+    /// Required.
     #[serde(default)]
     topics: String,
     #[serde(default)]
@@ -692,29 +695,24 @@ pub struct VisitForm {
     next_step: String,
 }
 
-/// A mentor's visit as typed on the form or sent to the API: a date not in the future and the
-/// topics are required, the rest is free text.
-pub(crate) fn validate_visit(
-    visited_on: &str,
-    topics: &str,
-    problems: &str,
-    advice: &str,
-    next_step: &str,
-) -> Result<VisitInput, Invalid> {
-    let visited_on = parse_date(visited_on.trim(), today())
-        .filter(|d| *d <= today())
-        .ok_or(Invalid::new("visited_on", "date-invalid"))?;
-    let topics = clip(topics, 1000);
-    if topics.is_empty() {
-        return Err(Invalid::new("topics", "value-required"));
+impl VisitFields {
+    /// A date not in the future and the topics are required, the rest is free text.
+    pub(crate) fn validate(&self) -> Result<VisitInput, Invalid> {
+        let visited_on = parse_date(self.visited_on.trim(), today())
+            .filter(|d| *d <= today())
+            .ok_or(Invalid::new("visited_on", "date-invalid"))?;
+        let topics = clip(&self.topics, 1000);
+        if topics.is_empty() {
+            return Err(Invalid::new("topics", "value-required"));
+        }
+        Ok(VisitInput {
+            visited_on,
+            topics,
+            problems: clip(&self.problems, 1000),
+            advice: clip(&self.advice, 1000),
+            next_step: clip(&self.next_step, 1000),
+        })
     }
-    Ok(VisitInput {
-        visited_on,
-        topics,
-        problems: clip(problems, 1000),
-        advice: clip(advice, 1000),
-        next_step: clip(next_step, 1000),
-    })
 }
 
 /// Records a mentoring visit by the caller, with its audit line, in one transaction.
@@ -740,16 +738,10 @@ pub async fn add_visit(
     State(app): State<App>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<VisitForm>,
+    CsrfForm(f): CsrfForm<VisitFields>,
 ) -> Result<Response, AppError> {
     visible_enrolment(&app, &ctx, id).await?;
-    let input = match validate_visit(
-        &f.visited_on,
-        &f.topics,
-        &f.problems,
-        &f.advice,
-        &f.next_step,
-    ) {
+    let input = match f.validate() {
         Ok(i) => i,
         Err(bad) => {
             let msg = bad.message(&ctx);
