@@ -1,7 +1,7 @@
 //! Stories of the pages: signing in and out, passwords, accounts, agencies and the audit log, and
 //! what bad input gets.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};

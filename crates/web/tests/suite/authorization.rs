@@ -1,7 +1,7 @@
 //! The authorization matrix: every protected route of the pages and the API, for every role at
 //! every kind of scope, and for a caller who is not signed in.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::header::COOKIE;

@@ -2,7 +2,7 @@
 //! hidden (and what would reveal them), charts with tables, a map of the areas below, and clear
 //! refusals of a region outside their scope or a malformed period.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -1,6 +1,6 @@
 //! The JSON API: bearer tokens and the OpenAPI document.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

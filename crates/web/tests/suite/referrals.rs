@@ -3,7 +3,7 @@
 //! closes with an outcome; overdue referrals come first on both sides; the API does the same.
 //! Every bad input is refused with a clear message and writes nothing.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Days, Utc};

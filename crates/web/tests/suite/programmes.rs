@@ -3,7 +3,7 @@
 //! trainer takes attendance on the phone sheet and completion shows; every bad input is
 //! refused with a clear message and writes nothing; nobody sees programmes outside their scope.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
@@ -374,7 +374,7 @@ async fn an_officer_runs_a_cohort_and_a_trainer_takes_attendance_on_the_phone() 
             .expect("audit");
         assert_eq!(audit.len(), 1);
         assert!(
-            include_str!("../static/emas.css").contains("@media print { form:not(.print-keep)")
+            include_str!("../../static/emas.css").contains("@media print { form:not(.print-keep)")
         );
 
         // Printed, the cohort's list and the attendance sheet keep the names and marks and say
@@ -1242,7 +1242,7 @@ fn printed(html: &str) -> String {
     const HIDDEN_CLASSES: [&str; 7] = [
         "top", "main-nav", "skip", "foot", "no-print", "crumbs", "filters",
     ];
-    let css = include_str!("../static/emas.css");
+    let css = include_str!("../../static/emas.css");
     let print_rules: String = css.lines().filter(|l| l.contains("@media print")).collect();
     for class in HIDDEN_CLASSES {
         assert!(

@@ -2,7 +2,7 @@
 //! workbook for a region and period, and clear refusals of a bad region, period, file type or an
 //! existing file.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! by side with the engine's waterfall, a decision that leads to the next pair; a pair decided
 //! meanwhile by someone else is a clear conflict; other regions' pairs are not theirs to see.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;

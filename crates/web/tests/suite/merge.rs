@@ -2,7 +2,7 @@
 //! be one and undoes it after reading what the undo will do; people outside their scope, a
 //! missing reason, a forged form and a second click of the same merge change nothing.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -3,7 +3,7 @@
 //! count, a business with KBLI, months and capital, refusals of bad money and unknown codes that
 //! name the field and write nothing, a mentor's visit from the phone form, and scope.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::{Caller, TestApp};

@@ -3,7 +3,7 @@
 //! (once, before it expires, strong enough) and then sees their own programmes, sessions and
 //! referrals, and nothing of anyone else.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;

@@ -4,7 +4,7 @@
 //! configurations (weights that do not add up are refused before saving); and the API does the
 //! same with JSON.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

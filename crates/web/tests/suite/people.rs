@@ -1,7 +1,7 @@
 //! The registry's pages: a registrar registers, finds, opens and edits returnees; bad input is
 //! shown beside its field and writes nothing; nobody sees people outside their scope.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

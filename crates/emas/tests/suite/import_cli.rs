@@ -1,7 +1,7 @@
 //! `emas import` as an operator runs it: a dry run first, then the import, then the same file
 //! again; bad files and mappings get messages that name what is wrong.
 
-mod common;
+use crate::common;
 
 use common::{emas, stderr};
 

@@ -2,7 +2,7 @@
 //! apart at import, `emas link --registry` reports what a lower threshold would change and
 //! changes nothing until `--apply`, and `emas export links` shows who each record belongs to.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

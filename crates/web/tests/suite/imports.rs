@@ -1,7 +1,7 @@
 //! Importing an agency's list through the pages: upload, preview, commit in the background,
 //! re-import, undo; and what bad files get.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, COOKIE};
