@@ -45,7 +45,8 @@ pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// Turns an [`AppError`] left in a response into a translated page, or JSON on the API. Server
+/// Turns an [`AppError`] left in a response, or a refusal by one of axum's extractors (see
+/// [`AppError::from_rejection`]), into a translated page, or JSON on the API. Server
 /// errors are logged here with the request id; the person sees only the id.
 pub async fn render_errors(req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
@@ -63,29 +64,38 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         demo: false,
     };
     let mut response = next.run(req).await;
-    let Some(ErrorMarker(error)) = response.extensions_mut().remove::<ErrorMarker>() else {
+    let marked = response.extensions_mut().remove::<ErrorMarker>();
+    if marked.is_none() && !response.status().is_client_error() {
         return response;
-    };
+    }
     let ctx = response
         .extensions()
         .get::<Ctx>()
         .cloned()
         .unwrap_or(fallback_ctx);
+    let error = match marked {
+        // A page for signed-in people keeps the handler's redirect to the sign-in page.
+        Some(ErrorMarker(AppError::SignInRequired)) if !is_api => return response,
+        Some(ErrorMarker(error)) => error,
+        None => match AppError::from_rejection(response).await {
+            Ok(error) => error,
+            Err(response) => return response,
+        },
+    };
     if let AppError::Internal(detail) = &error {
         tracing::error!(request_id = %ctx.request_id, %detail, "request failed");
     }
     let message = ctx.t(error.message_key());
     if is_api {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "error": error.message_key(),
             "message": message,
             "request_id": ctx.request_id,
         });
+        if let Some(detail) = error.detail() {
+            body["detail"] = detail.into();
+        }
         return (error.status(), Json(body)).into_response();
-    }
-    if matches!(error, AppError::SignInRequired) {
-        // A redirect to the sign-in page; keep it as the handler made it.
-        return response;
     }
     let status = error.status();
     let page = ErrorPage {

@@ -223,3 +223,118 @@ async fn an_admin_revokes_only_tokens_within_their_scope() {
         );
     }
 }
+
+/// axum's extractors refuse what they cannot read before any handler runs; the caller gets the
+/// API's JSON error in their language (with axum's account as `detail`), a page gets a page, and
+/// nothing is written.
+#[tokio::test]
+async fn a_request_that_cannot_be_read_gets_a_refusal_in_the_callers_language_and_changes_nothing()
+{
+    use axum::body::Body;
+    use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE};
+    use axum::http::{Method, Request};
+
+    for db in test_databases().await {
+        let app = TestApp::new(db).await;
+        let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
+        let bearer = format!("Bearer {}", registrar.api_token);
+        let send = |method: Method, uri: &str, content_type: &str, lang: &str, body: &str| {
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .header(AUTHORIZATION, &bearer)
+                .header(CONTENT_TYPE, content_type)
+                .header(ACCEPT_LANGUAGE, lang)
+                .body(Body::from(body.to_owned()))
+                .expect("request")
+        };
+        let json = "application/json";
+        for (req, status, key, message) in [
+            (
+                send(Method::POST, "/api/v1/people", json, "id", "{nope"),
+                StatusCode::BAD_REQUEST,
+                "error-bad-request",
+                "Permintaan tidak dapat dibaca",
+            ),
+            (
+                send(
+                    Method::POST,
+                    "/api/v1/people",
+                    json,
+                    "en",
+                    r#"{"full_name": "Siti"#,
+                ),
+                StatusCode::BAD_REQUEST,
+                "error-bad-request",
+                "The request could not be read",
+            ),
+            (
+                send(Method::POST, "/api/v1/people", json, "id", r#""Siti""#),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "error-json-shape",
+                "Isi JSON tidak sesuai bentuk",
+            ),
+            (
+                send(
+                    Method::PUT,
+                    "/api/v1/people/1",
+                    json,
+                    "en",
+                    r#"{"full_name": 7}"#,
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "error-json-shape",
+                "The JSON does not have the expected shape",
+            ),
+            (
+                send(Method::POST, "/api/v1/people", "text/plain", "id", "{}"),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "error-content-type",
+                "Jenis isi permintaan tidak diterima",
+            ),
+            (
+                send(Method::GET, "/api/v1/people/abc", json, "id", ""),
+                StatusCode::BAD_REQUEST,
+                "error-bad-request",
+                "Permintaan tidak dapat dibaca",
+            ),
+            (
+                send(Method::POST, "/api/v1/imports", json, "en", "{}"),
+                StatusCode::BAD_REQUEST,
+                "error-bad-request",
+                "The request could not be read",
+            ),
+        ] {
+            let what = format!("{} {}", req.method(), req.uri());
+            let res = app.send(req).await;
+            assert_eq!(res.status, status, "{what}: {}", res.body);
+            let v: serde_json::Value = serde_json::from_str(&res.body)
+                .unwrap_or_else(|_| panic!("{what} answers JSON: {}", res.body));
+            assert_eq!(v["error"], key, "{what}");
+            assert!(
+                v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(message)),
+                "{what}: {}",
+                res.body
+            );
+            assert!(
+                v["detail"].as_str().is_some_and(|d| !d.is_empty()),
+                "{what}"
+            );
+            assert!(v["request_id"].is_string(), "{what}");
+        }
+
+        // A page's address that cannot be read is a page in the person's language.
+        let page = app.get("/people/abc", Some(&registrar)).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        assert!(page.body.contains("<html"), "{}", page.body);
+        assert!(page.body.contains("Permintaan tidak dapat dibaca"));
+
+        let list = app
+            .api_get("/api/v1/people", Some(&registrar.api_token))
+            .await;
+        let list: serde_json::Value = serde_json::from_str(&list.body).expect("JSON");
+        assert_eq!(list["total"], 0, "nothing was written");
+    }
+}
