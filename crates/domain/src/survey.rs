@@ -55,6 +55,31 @@ impl Wave {
             .checked_add_months(chrono::Months::new(self.months()))
             .unwrap_or(enrolled_on)
     }
+
+    /// The latest wave fallen due by `today` for an enrolment made on `enrolled_on`: the one to
+    /// take now (an older wave not taken by then is missed).
+    pub fn due_by(enrolled_on: chrono::NaiveDate, today: chrono::NaiveDate) -> Option<Wave> {
+        Wave::ALL
+            .into_iter()
+            .rev()
+            .find(|w| w.due_on(enrolled_on) <= today)
+    }
+
+    /// The last day of enrolment for which this wave has fallen due by `today`: it is due for
+    /// exactly the enrolments made on or before that day. `due_on` only grows with the day of
+    /// enrolment (a month's end clamps: 31 August and 28 August are both due on 28 February),
+    /// so a query can select the enrolments a wave is due for by a range of days.
+    pub fn enrolled_by(self, today: chrono::NaiveDate) -> chrono::NaiveDate {
+        let months = chrono::Months::new(self.months());
+        let mut day = today.checked_sub_months(months).unwrap_or(today);
+        while let Some(prev) = day.pred_opt().filter(|_| self.due_on(day) > today) {
+            day = prev;
+        }
+        while let Some(next) = day.succ_opt().filter(|d| self.due_on(*d) <= today) {
+            day = next;
+        }
+        day
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -583,5 +608,38 @@ mod tests {
         );
         assert_eq!(Wave::parse("m24"), Some(Wave::M24));
         assert_eq!(Wave::parse("m3"), None);
+    }
+
+    /// `enrolled_by` agrees with `due_on` day by day, across month ends and a leap year.
+    #[test]
+    fn a_wave_is_due_for_exactly_the_enrolments_up_to_its_last_day() {
+        let start = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+        for today in start.iter_days().skip(760).step_by(5).take(150) {
+            for wave in Wave::ALL {
+                let last = wave.enrolled_by(today);
+                assert!(wave.due_on(last) <= today, "{wave:?} {today}");
+                assert!(
+                    wave.due_on(last.succ_opt().unwrap()) > today,
+                    "{wave:?} {today}"
+                );
+            }
+            for enrolled in start.iter_days().take_while(|d| *d <= today) {
+                let by_range = Wave::ALL
+                    .into_iter()
+                    .filter(|w| enrolled <= w.enrolled_by(today))
+                    .max();
+                assert_eq!(
+                    Wave::due_by(enrolled, today),
+                    by_range,
+                    "{enrolled} {today}"
+                );
+            }
+        }
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 2, 28).unwrap();
+        assert_eq!(
+            Wave::M6.enrolled_by(today),
+            chrono::NaiveDate::from_ymd_opt(2025, 8, 31).unwrap()
+        );
+        assert_eq!(Wave::Baseline.enrolled_by(today), today);
     }
 }

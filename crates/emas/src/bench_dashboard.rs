@@ -756,6 +756,8 @@ pub enum Work {
     Dashboard(String),
     /// The meeting report of a region, built and rendered as PDF.
     Report(String),
+    /// The list of surveys due in a region, as the officers' page asks for it.
+    DueList(String),
     /// Counting the registry's people.
     Baseline,
 }
@@ -764,7 +766,8 @@ pub enum Work {
 pub struct Case {
     pub label: String,
     pub work: Work,
-    /// People the dashboard counted (the report: its size in bytes; the baseline: the registry).
+    /// People the dashboard counted (the report: its size in bytes; the due list: the surveys
+    /// due; the baseline: the registry).
     pub people: i64,
     pub times: Vec<Duration>,
 }
@@ -827,6 +830,12 @@ pub async fn measure(db: &Db, today: NaiveDate, runs: usize) -> anyhow::Result<R
             });
         }
         cases.push(Case {
+            label: format!("surveys due {label}"),
+            work: Work::DueList(region.clone()),
+            people: 0,
+            times: Vec::new(),
+        });
+        cases.push(Case {
             label: format!("dashboard {label}"),
             work: Work::Dashboard(region),
             people: 0,
@@ -854,6 +863,11 @@ pub async fn measure(db: &Db, today: NaiveDate, runs: usize) -> anyhow::Result<R
                         .await
                         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                     outcomes.people
+                }
+                Work::DueList(region) => {
+                    let scope = Scope::parse(region)?;
+                    let due = db.due_surveys(&scope, today, emas_web::DUE_ROWS).await?;
+                    due.total as i64
                 }
                 Work::Report(region) => {
                     let r = emas_web::report::meeting(
@@ -918,7 +932,7 @@ mod tests {
             assert!(responses >= 8_000, "{responses} responses");
             let report = measure(&db, today, 2).await.expect("measured");
             let labels: Vec<&str> = report.cases.iter().map(|c| c.label.as_str()).collect();
-            assert_eq!(labels.len(), 5, "{labels:?}");
+            assert_eq!(labels.len(), 8, "{labels:?}");
             assert!(report.cases.iter().all(|c| c.times.len() == 2));
             let counted = |work: &Work| {
                 report
@@ -935,6 +949,15 @@ mod tests {
                 Work::Dashboard(r) if r != "36" => c.people > 0 && c.people < 2_000,
                 _ => true,
             }));
+            // The due list counts what the store lists for the province.
+            let due = db
+                .due_surveys(&Scope::parse("36").expect("36"), today, usize::MAX)
+                .await
+                .expect("due");
+            assert_eq!(
+                counted(&Work::DueList("36".into())),
+                due.surveys.len() as i64
+            );
 
             let (from, to) = (report.window.from(), report.window.to());
             let window = Window::new(Some("36".into()), from, to);

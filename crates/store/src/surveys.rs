@@ -5,7 +5,7 @@
 //! aggregates per wave the dashboard shows. The rules live in `domain::survey` and
 //! `domain::emas_index`; docs/emas-index.md explains them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use emas_domain::access::{RegionCode, RegionLevel, Scope};
@@ -145,6 +145,14 @@ pub struct DueSurvey {
     pub wave: Wave,
     pub due_on: NaiveDate,
     pub days_overdue: i64,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+/// The first of the waves due, and how many are due in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DueList {
+    pub surveys: Vec<DueSurvey>,
+    pub total: usize,
 }
 
 /// One dimension over one wave: the mean where it is present, and how many reach the threshold.
@@ -210,12 +218,16 @@ async fn config_in_force(tx: &mut Tx) -> Result<IndexConfig, SurveyError> {
     })
 }
 
-/// The range of region codes within a scope (`a` ≤ code < `a/`), served by an index; an empty
-/// start means everywhere.
-/// The scope's codes as a range; the queries read an empty lower bound as "everyone", people
-/// without a known region included.
+/// The range of region codes within a scope (`a` ≤ code < `a/`), served by an index. The
+/// queries read an empty lower bound as everyone, people without a known region included.
 fn range_of(scope: &Scope) -> (String, String) {
     crate::regions::code_range(scope.code_prefix().unwrap_or(""))
+}
+
+/// Midnight UTC at the start of `day`: enrolment times are stored in UTC and their day is the
+/// UTC one.
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 /// The regency/city part of a region code, for the UMK.
@@ -540,12 +552,17 @@ impl Db {
     /// The waves due and not recorded for enrolments within `scope` (by where the person
     /// lives or the region the programme serves): for each enrolment, the latest wave whose
     /// due date has come, unless it or a later wave was recorded. An older wave not taken by
-    /// then is missed (a late baseline would no longer describe the start). Most overdue first.
+    /// then is missed (a late baseline would no longer describe the start). The most overdue
+    /// first (then the earliest enrolled), at most `limit` of them, with how many there are.
+    ///
+    /// The database does the selecting: a province holds hundreds of thousands of enrolments
+    /// and millions of surveys, and the page shows a few hundred.
     pub async fn due_surveys(
         &self,
         scope: &Scope,
         today: NaiveDate,
-    ) -> Result<Vec<DueSurvey>, DbError> {
+        limit: usize,
+    ) -> Result<DueList, DbError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -555,44 +572,48 @@ impl Db {
             cohort_name: String,
             stage: String,
             enrolled_at: DateTime<Utc>,
+            total: i64,
         }
         let (lo, hi) = range_of(scope);
-        let rows: Vec<Row> = with_db!(self, p => sqlx::query_as(
-            "select e.id, e.person_id, p.full_name, p.region_code, c.name as cohort_name, \
-             e.stage, e.enrolled_at from enrolment e join person p on p.id = e.person_id \
-             join cohort c on c.id = e.cohort_id join track t on t.id = e.track_id \
-             join programme pr on pr.id = t.programme_id \
-             where p.merged_into is null and e.stage <> 'departed_again' \
-             and ($1 = '' or (p.region_code >= $1 and p.region_code < $2) \
-                  or (pr.region_code >= $1 and pr.region_code < $2))")
-            .bind(&lo).bind(&hi).fetch_all(p).await)?;
-        let taken: Vec<(i64, String)> = with_db!(self, p => sqlx::query_as(
-            "select r.enrolment_id, r.wave from survey_response r join enrolment e \
-             on e.id = r.enrolment_id join person p on p.id = e.person_id \
-             join track t on t.id = e.track_id join programme pr on pr.id = t.programme_id \
-             where $1 = '' or (p.region_code >= $1 and p.region_code < $2) \
-                or (pr.region_code >= $1 and pr.region_code < $2)")
-            .bind(&lo).bind(&hi).fetch_all(p).await)?;
-        let mut latest_taken: HashMap<i64, Wave> = HashMap::new();
-        for (e, w) in taken {
-            if let Some(w) = Wave::parse(&w) {
-                let slot = latest_taken.entry(e).or_insert(w);
-                *slot = (*slot).max(w);
-            }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows: Vec<(Wave, Row)> = Vec::new();
+        let mut total = 0;
+        // A wave is due for the enrolments made up to its last day (`Wave::enrolled_by`) and
+        // after the next wave's: a range of enrolment times, latest wave first.
+        let mut after: Option<DateTime<Utc>> = None;
+        for (i, wave) in Wave::ALL.into_iter().enumerate().rev() {
+            let before = start_of(wave.enrolled_by(today).succ_opt().unwrap_or(today));
+            // Recorded when this wave or a later one was; four slots, the last one repeated.
+            let done: Vec<&str> = (0..4)
+                .map(|k| Wave::ALL[(i + k).min(Wave::ALL.len() - 1)].as_str())
+                .collect();
+            let found: Vec<Row> = with_db!(self, p => sqlx::query_as(
+                "select e.id, e.person_id, p.full_name, p.region_code, c.name as cohort_name, \
+                 e.stage, e.enrolled_at, count(*) over () as total \
+                 from enrolment e join person p on p.id = e.person_id \
+                 join cohort c on c.id = e.cohort_id join track t on t.id = e.track_id \
+                 join programme pr on pr.id = t.programme_id \
+                 where p.merged_into is null and e.stage <> 'departed_again' \
+                 and ($1 = '' or (p.region_code >= $1 and p.region_code < $2) \
+                      or (pr.region_code >= $1 and pr.region_code < $2)) \
+                 and e.enrolled_at < $3 and ($4 is null or e.enrolled_at >= $4) \
+                 and not exists (select 1 from survey_response r where r.enrolment_id = e.id \
+                                 and r.wave in ($5, $6, $7, $8)) \
+                 order by e.enrolled_at, e.id limit $9")
+                .bind(&lo).bind(&hi).bind(before).bind(after)
+                .bind(done[0]).bind(done[1]).bind(done[2]).bind(done[3])
+                .bind(limit).fetch_all(p).await)?;
+            total += found
+                .first()
+                .map_or(0, |r| usize::try_from(r.total).unwrap_or(0));
+            rows.extend(found.into_iter().map(|r| (wave, r)));
+            after = Some(before);
         }
-        let mut due: Vec<DueSurvey> = rows
+        let mut surveys: Vec<DueSurvey> = rows
             .into_iter()
-            .filter_map(|r| {
-                let enrolled = r.enrolled_at.date_naive();
-                let wave = Wave::ALL
-                    .into_iter()
-                    .rev()
-                    .find(|w| w.due_on(enrolled) <= today)?;
-                if latest_taken.get(&r.id).is_some_and(|t| *t >= wave) {
-                    return None;
-                }
-                let due_on = wave.due_on(enrolled);
-                Some(DueSurvey {
+            .map(|(wave, r)| {
+                let due_on = wave.due_on(r.enrolled_at.date_naive());
+                DueSurvey {
                     enrolment_id: r.id,
                     person_id: r.person_id,
                     full_name: r.full_name,
@@ -602,15 +623,15 @@ impl Db {
                     wave,
                     due_on,
                     days_overdue: (today - due_on).num_days(),
-                })
+                    enrolled_at: r.enrolled_at,
+                }
             })
             .collect();
-        due.sort_by(|a, b| {
-            a.due_on
-                .cmp(&b.due_on)
-                .then_with(|| a.full_name.cmp(&b.full_name))
-        });
-        Ok(due)
+        // Within a wave the due day grows with the enrolment time, so each wave's first `limit`
+        // hold the first `limit` of all.
+        surveys.sort_by_key(|d| (d.due_on, d.enrolled_at, d.enrolment_id));
+        surveys.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(DueList { surveys, total })
     }
 
     /// For each wave, over the surveys taken from `from` to `to` (inclusive) by people living

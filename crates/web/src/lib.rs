@@ -33,6 +33,7 @@ use tracing::Level;
 
 pub use pages::dashboard::figures as dashboard_figures;
 pub use pages::imports::{Table, read_table};
+pub use pages::surveys::DUE_ROWS;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 

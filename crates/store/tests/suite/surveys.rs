@@ -367,25 +367,97 @@ async fn the_due_list_shows_the_latest_wave_due_within_the_scope() {
         .await
         .expect("m6");
         let due = db
-            .due_surveys(&Scope::parse("36.02").unwrap(), today)
+            .due_surveys(&Scope::parse("36.02").unwrap(), today, 100)
             .await
             .expect("due");
+        assert_eq!(due.total, 2);
         let got: Vec<(i64, Wave, i64)> = due
+            .surveys
             .iter()
             .map(|d| (d.enrolment_id, d.wave, d.days_overdue))
             .collect();
         assert_eq!(got, vec![(a, Wave::M6, 17), (b, Wave::Baseline, 12)]);
         // Another regency's officer sees none of them.
-        assert!(
-            db.due_surveys(&Scope::parse("36.04").unwrap(), today)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(
-            db.due_surveys(&Scope::National, today).await.unwrap().len(),
-            2
-        );
+        let elsewhere = db
+            .due_surveys(&Scope::parse("36.04").unwrap(), today, 100)
+            .await
+            .unwrap();
+        assert!(elsewhere.surveys.is_empty());
+        assert_eq!(elsewhere.total, 0);
+        let everywhere = db.due_surveys(&Scope::National, today, 100).await.unwrap();
+        assert_eq!((everywhere.surveys.len(), everywhere.total), (2, 2));
+        // The first one only: the most overdue, and the count of all.
+        let first = db.due_surveys(&Scope::National, today, 1).await.unwrap();
+        assert_eq!(first.surveys[0].enrolment_id, a);
+        assert_eq!(first.total, 2);
+    }
+}
+
+/// The database's selection is the rule (`Wave::due_by`, then nothing recorded at that wave or
+/// later) applied to each enrolment: enrolments around each wave's last day, at the first and
+/// last second of the day, some with the wave due recorded, some with only an older one.
+#[tokio::test]
+async fn the_due_list_is_the_rule_applied_to_every_enrolment() {
+    for db in test_databases().await {
+        let w = world(&db).await;
+        // A month's end: 31 August's six-month survey falls due on 28 February.
+        let today = day(2026, 2, 28);
+        let mut enrolled = Vec::new();
+        for wave in Wave::ALL {
+            let last = wave.enrolled_by(today);
+            for offset in -2i64..=2 {
+                let on = last + chrono::Duration::days(offset);
+                for time in [(0, 0, 0), (23, 59, 59)] {
+                    if on <= today {
+                        enrolled.push(on.and_hms_opt(time.0, time.1, time.2).unwrap().and_utc());
+                    }
+                }
+            }
+        }
+        let mut expected = Vec::new();
+        for (k, time) in enrolled.into_iter().enumerate() {
+            let name = format!("Peserta {k}");
+            let p = person(&db, &name, "36.02.01", MigrationStatus::Returned).await;
+            let e = enrol(&db, &w, p, time).await;
+            let on = time.date_naive();
+            let Some(due) = Wave::due_by(on, today) else {
+                continue;
+            };
+            // Record nothing, the wave due, or only the baseline (which leaves a later wave due).
+            let recorded = match k % 3 {
+                0 => None,
+                1 => Some(due),
+                _ => Some(Wave::Baseline),
+            };
+            if let Some(wave) = recorded {
+                let taken = wave.due_on(on);
+                record(&db, &w, e, wave, taken, example_answers(), at(2026, 2, 28))
+                    .await
+                    .expect("recorded");
+            }
+            if recorded.is_none_or(|r| r < due) {
+                expected.push((due.due_on(on), time, e, due));
+            }
+        }
+        expected.sort();
+        let want: Vec<(i64, Wave)> = expected.iter().map(|x| (x.2, x.3)).collect();
+
+        let all = db.due_surveys(&Scope::National, today, 1000).await.unwrap();
+        let got: Vec<(i64, Wave)> = all
+            .surveys
+            .iter()
+            .map(|d| (d.enrolment_id, d.wave))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(all.total, want.len());
+        let first = db.due_surveys(&Scope::National, today, 5).await.unwrap();
+        let got: Vec<(i64, Wave)> = first
+            .surveys
+            .iter()
+            .map(|d| (d.enrolment_id, d.wave))
+            .collect();
+        assert_eq!(got, want[..5]);
+        assert_eq!(first.total, want.len());
     }
 }
 

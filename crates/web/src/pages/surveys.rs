@@ -483,20 +483,18 @@ struct DuePage<'a> {
 }
 
 /// At most this many rows on the page; the count says how many more there are.
-const DUE_ROWS: usize = 500;
+pub const DUE_ROWS: usize = 500;
 
 pub async fn due(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError> {
     let user = ctx.require_user()?;
     let today = today();
-    let mut due = app.db.due_surveys(&user.scope, today).await?;
-    let shown = due.len();
-    due.truncate(DUE_ROWS);
+    let due = app.db.due_surveys(&user.scope, today, DUE_ROWS).await?;
     app.audit
         .log(ctx.audit_entry("survey.due_list", "scope", user.scope.as_str()));
     Ok(DuePage {
         ctx: &ctx,
-        due,
-        shown,
+        shown: due.total,
+        due: due.surveys,
     }
     .into_response())
 }
