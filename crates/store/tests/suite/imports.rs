@@ -1,14 +1,15 @@
 //! Importing agency lists, on every test database: plan without writing, commit all or none,
 //! the same rows twice add nothing, undo removes what the import added.
 
+use crate::common;
+
 use chrono::NaiveDate;
 use emas_domain::access::{Role, Scope};
 use emas_domain::import::Mapping;
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::imports::{self, Outcome, Plan};
 use emas_store::people::PersonQuery;
 use emas_store::testing::test_databases;
-use emas_store::users::{NewUser, create_user};
 use emas_store::{Db, DbError, now};
 
 fn today() -> NaiveDate {
@@ -83,33 +84,8 @@ fn list() -> Vec<(usize, Vec<String>)> {
 async fn setup(db: &Db) -> (i64, i64) {
     db.load_reference_regions().await.expect("regions");
     let mut tx = db.begin().await.expect("begin");
-    let agency = create_agency(
-        &mut tx,
-        &NewAgency {
-            code: "disnaker-36-04",
-            name: "Disnaker",
-            kind: AgencyKind::LabourOffice,
-            region_code: Some("36.04"),
-        },
-        now(),
-    )
-    .await
-    .expect("agency");
-    let user = create_user(
-        &mut tx,
-        &NewUser {
-            username: "registrar",
-            display_name: "R",
-            password: "rahasia sekali",
-            role: Role::Registrar,
-            scope: Scope::National,
-            agency_id: agency,
-            must_change_password: false,
-        },
-        now(),
-    )
-    .await
-    .expect("user");
+    let agency = common::agency(&mut tx, AgencyKind::LabourOffice, "36.04").await;
+    let user = common::account(&mut tx, agency, "registrar", Role::Registrar, "national").await;
     let source = imports::ensure_source(
         &mut tx,
         "Disnaker Kab. Serang 2024",

@@ -4,6 +4,7 @@
 //! One binary per crate, not one per file: each links the whole dependency tree, so a binary per
 //! file multiplied the build's disk use and link time.
 
+mod common;
 mod imports;
 mod merge;
 mod people;

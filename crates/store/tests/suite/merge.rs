@@ -2,15 +2,16 @@
 //! registered and follows the survivor, an undo restores exactly what was, refusals are clear,
 //! and two registrars deciding the same pair at once make one merge.
 
+use crate::common;
+
 use chrono::NaiveDate;
 use emas_domain::access::{Role, Scope};
 use emas_domain::nik::NikCell;
 use emas_domain::person::MigrationStatus;
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::merge::{self, How, MergeError, NOT_MOVED, PERSON_TABLES};
 use emas_store::people::{self, AddressInput, PersonInput, PersonQuery};
 use emas_store::testing::test_databases;
-use emas_store::users::{NewUser, create_user};
 use emas_store::{Db, DbError, Pool, imports, now, with_db};
 
 fn person(name: &str, nik: Option<&str>, phone: &str) -> PersonInput {
@@ -65,33 +66,8 @@ struct World {
 async fn world(db: &Db) -> World {
     db.load_reference_regions().await.expect("regions");
     let mut tx = db.begin().await.expect("begin");
-    let agency = create_agency(
-        &mut tx,
-        &NewAgency {
-            code: "disnaker-36-04",
-            name: "Disnaker",
-            kind: AgencyKind::LabourOffice,
-            region_code: Some("36.04"),
-        },
-        now(),
-    )
-    .await
-    .expect("agency");
-    let user = create_user(
-        &mut tx,
-        &NewUser {
-            username: "registrar",
-            display_name: "R",
-            password: "rahasia sekali",
-            role: Role::Registrar,
-            scope: Scope::National,
-            agency_id: agency,
-            must_change_password: false,
-        },
-        now(),
-    )
-    .await
-    .expect("user");
+    let agency = common::agency(&mut tx, AgencyKind::LabourOffice, "36.04").await;
+    let user = common::account(&mut tx, agency, "registrar", Role::Registrar, "national").await;
     tx.commit().await.expect("commit");
     let source = insert(
         db,

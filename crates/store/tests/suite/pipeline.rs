@@ -2,19 +2,20 @@
 //! by the stage the mover saw, reverts that keep the history, the board and funnel within a
 //! scope, and a business with its months and capital.
 
+use crate::common;
+
 use chrono::NaiveDate;
 use emas_domain::access::{Role, Scope};
 use emas_domain::business::{CapitalSource, Repayment};
 use emas_domain::person::MigrationStatus;
 use emas_domain::pipeline::{Refusal, Stage};
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::people;
 use emas_store::pipeline::{
     self, BoardFilter, BusinessInput, CapitalInput, MoveError, Mover, test_assign_trainer,
     test_cohort, test_enrol,
 };
 use emas_store::testing::test_databases;
-use emas_store::users::{NewUser, create_user};
 use emas_store::{Db, DbError, now};
 
 async fn person(db: &Db, name: &str, region: &str) -> i64 {
@@ -32,38 +33,13 @@ struct World {
 async fn world(db: &Db) -> World {
     db.load_reference_regions().await.expect("regions");
     let mut tx = db.begin().await.expect("begin");
-    let agency = create_agency(
-        &mut tx,
-        &NewAgency {
-            code: "disnaker-36-04",
-            name: "Disnaker",
-            kind: AgencyKind::LabourOffice,
-            region_code: Some("36.04"),
-        },
-        now(),
-    )
-    .await
-    .expect("agency");
+    let agency = common::agency(&mut tx, AgencyKind::LabourOffice, "36.04").await;
     let mut users = Vec::new();
     for (name, role) in [
         ("officer", Role::ProgrammeOfficer),
         ("trainer", Role::Trainer),
     ] {
-        let id = create_user(
-            &mut tx,
-            &NewUser {
-                username: name,
-                display_name: name,
-                password: "rahasia sekali",
-                role,
-                scope: Scope::parse("36.04").expect("scope"),
-                agency_id: agency,
-                must_change_password: false,
-            },
-            now(),
-        )
-        .await
-        .expect("user");
+        let id = common::account(&mut tx, agency, name, role, "36.04").await;
         users.push(Mover::staff(id, role));
     }
     tx.commit().await.expect("commit");

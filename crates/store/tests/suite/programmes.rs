@@ -1,20 +1,21 @@
 //! The programme's stories on every test database: a programme with a track and a cohort,
 //! enrolment checked against the rules (all or none), attendance, scores and completion.
 
+use crate::common;
+
 use chrono::NaiveDate;
 use emas_domain::access::{RegionCode, Role, Scope};
 use emas_domain::nik::Sex;
 use emas_domain::person::{MigrationStatus, PlacementRoute, Sector};
 use emas_domain::pipeline::Stage;
 use emas_domain::programme::{Ineligible, TestKind, TrackKind};
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::people::{self, AddressInput, PersonInput, PlacementInput};
 use emas_store::pipeline::{self, MoveError, Mover};
 use emas_store::programmes::{
     self, CohortInput, EnrolError, MarkError, ProgrammeInput, TrackInput,
 };
 use emas_store::testing::test_databases;
-use emas_store::users::{NewUser, create_user};
 use emas_store::{Db, DbError, now};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -87,48 +88,10 @@ struct World {
 async fn world(db: &Db, capacity: i32) -> World {
     db.load_reference_regions().await.expect("regions");
     let mut tx = db.begin().await.expect("begin");
-    let agency = create_agency(
-        &mut tx,
-        &NewAgency {
-            code: "disnaker-kab-serang",
-            name: "Disnaker Kabupaten Serang",
-            kind: AgencyKind::LabourOffice,
-            region_code: Some("36.04"),
-        },
-        now(),
-    )
-    .await
-    .expect("agency");
-    let officer = create_user(
-        &mut tx,
-        &NewUser {
-            username: "officer",
-            display_name: "Officer",
-            password: "kata sandi panjang sekali",
-            role: Role::ProgrammeOfficer,
-            scope: Scope::parse("36.04").expect("scope"),
-            agency_id: agency,
-            must_change_password: false,
-        },
-        now(),
-    )
-    .await
-    .expect("user");
-    let trainer = create_user(
-        &mut tx,
-        &NewUser {
-            username: "trainer",
-            display_name: "Ibu Pelatih",
-            password: "kata sandi panjang sekali",
-            role: Role::Trainer,
-            scope: Scope::parse("36.04").expect("scope"),
-            agency_id: agency,
-            must_change_password: false,
-        },
-        now(),
-    )
-    .await
-    .expect("user");
+    let agency = common::agency(&mut tx, AgencyKind::LabourOffice, "36.04").await;
+    let officer =
+        common::account(&mut tx, agency, "officer", Role::ProgrammeOfficer, "36.04").await;
+    let trainer = common::account(&mut tx, agency, "trainer", Role::Trainer, "36.04").await;
     let programme = programmes::create_programme(
         &mut tx,
         &ProgrammeInput {
@@ -500,21 +463,8 @@ async fn a_trainer_acts_only_on_the_cohorts_they_are_assigned_to() {
         let w = world(&db, 5).await;
         let siti = person(&db, "Siti Aminah", "36.04.05", Some(date(2025, 6, 1))).await;
         let mut tx = db.begin().await.expect("begin");
-        let other = create_user(
-            &mut tx,
-            &NewUser {
-                username: "trainer.lain",
-                display_name: "Pelatih Angkatan Lain",
-                password: "kata sandi panjang sekali",
-                role: Role::Trainer,
-                scope: scope(),
-                agency_id: w.agency,
-                must_change_password: false,
-            },
-            now(),
-        )
-        .await
-        .expect("user");
+        let other =
+            common::account(&mut tx, w.agency, "trainer.lain", Role::Trainer, "36.04").await;
         let ids = programmes::enrol(
             &mut tx,
             w.cohort,

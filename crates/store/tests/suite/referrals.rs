@@ -3,17 +3,18 @@
 //! referral closes with an outcome; overdue referrals are listed first on both sides; every step
 //! is kept. And participants' one-time links: used once, never after expiry.
 
+use crate::common::{self, count};
+
 use chrono::{Days, Duration, NaiveDate};
 use emas_domain::access::{Role, Scope};
 use emas_domain::person::MigrationStatus;
 use emas_domain::referral::{ReferralInputError, Service, Status};
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::participants::{self, LinkError, LinkState};
 use emas_store::people::{self, AddressInput, PersonInput};
 use emas_store::referrals::{self, NewReferral, ReferralError};
 use emas_store::testing::test_databases;
-use emas_store::users::{NewUser, create_user};
-use emas_store::{Db, now, with_db};
+use emas_store::{Db, now};
 
 struct World {
     disnaker: i64,
@@ -26,40 +27,20 @@ struct World {
 async fn world(db: &Db) -> World {
     db.load_reference_regions().await.expect("regions");
     let mut tx = db.begin().await.expect("begin");
-    let agency = |code, kind| NewAgency {
-        code,
-        name: code,
-        kind,
-        region_code: Some("36.04"),
-    };
-    let disnaker = create_agency(
-        &mut tx,
-        &agency("disnaker", AgencyKind::LabourOffice),
-        now(),
-    )
-    .await
-    .expect("agency");
-    let bank = create_agency(&mut tx, &agency("bri", AgencyKind::Bank), now())
-        .await
-        .expect("agency");
+    let disnaker = common::agency(&mut tx, AgencyKind::LabourOffice, "36.04").await;
+    let bank = common::agency(&mut tx, AgencyKind::Bank, "36.04").await;
     referrals::set_agency_services(&mut tx, bank, &[Service::Kur])
         .await
         .expect("services");
-    let user = |username, agency_id| NewUser {
-        username,
-        display_name: username,
-        password: "rahasia sekali",
-        role: Role::ProgrammeOfficer,
-        scope: Scope::parse("36.04").expect("scope"),
-        agency_id,
-        must_change_password: false,
-    };
-    let officer = create_user(&mut tx, &user("officer", disnaker), now())
-        .await
-        .expect("user");
-    let banker = create_user(&mut tx, &user("banker", bank), now())
-        .await
-        .expect("user");
+    let officer = common::account(
+        &mut tx,
+        disnaker,
+        "officer",
+        Role::ProgrammeOfficer,
+        "36.04",
+    )
+    .await;
+    let banker = common::account(&mut tx, bank, "banker", Role::ProgrammeOfficer, "36.04").await;
     let person = people::create_person(
         &mut tx,
         &PersonInput {
@@ -134,14 +115,6 @@ async fn decide(
     referrals::decide(&mut tx, id, agency, user, to, note, now()).await?;
     tx.commit().await?;
     Ok(())
-}
-
-async fn count(db: &Db, table: &str) -> i64 {
-    let sql = format!("select count(*) from {table}");
-    let (n,): (i64,) =
-        with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(p).await)
-            .expect("count");
-    n
 }
 
 #[tokio::test]
@@ -435,18 +408,7 @@ async fn a_referral_goes_only_to_an_agency_serving_where_the_person_lives() {
         let w = world(&db).await;
         // A bank of Kabupaten Tangerang offers KUR, but not to a resident of Kabupaten Serang.
         let mut tx = db.begin().await.expect("begin");
-        let tangerang = create_agency(
-            &mut tx,
-            &NewAgency {
-                code: "bri-tangerang",
-                name: "BRI Unit Tigaraksa",
-                kind: AgencyKind::Bank,
-                region_code: Some("36.03"),
-            },
-            now(),
-        )
-        .await
-        .expect("agency");
+        let tangerang = common::agency(&mut tx, AgencyKind::Bank, "36.03").await;
         referrals::set_agency_services(&mut tx, tangerang, &[Service::Kur])
             .await
             .expect("services");

@@ -2,14 +2,15 @@
 //! by the linkage engine (not only by an exact NIK), sends doubtful pairs to the review queue,
 //! and an undo takes back everything the batch taught the registry.
 
+use crate::common;
+
 use chrono::NaiveDate;
 use emas_domain::access::{Role, Scope};
 use emas_domain::import::Mapping;
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::imports::{self, Outcome, Plan, PlannedOther};
 use emas_store::resolution::{self, Reason, Thresholds};
 use emas_store::testing::test_databases;
-use emas_store::users::{NewUser, create_user};
 use emas_store::{Db, DbError, now};
 
 fn today() -> NaiveDate {
@@ -112,33 +113,8 @@ const SPARSE_YUSUP: [&str; 7] = ["B1", "", "Moh. Yusup", "L", "12/08/1985", "", 
 async fn setup(db: &Db) -> (i64, i64, i64) {
     db.load_reference_regions().await.expect("regions");
     let mut tx = db.begin().await.expect("begin");
-    let agency = create_agency(
-        &mut tx,
-        &NewAgency {
-            code: "bp3mi-banten",
-            name: "BP3MI Banten",
-            kind: AgencyKind::NationalAgency,
-            region_code: Some("36"),
-        },
-        now(),
-    )
-    .await
-    .expect("agency");
-    let user = create_user(
-        &mut tx,
-        &NewUser {
-            username: "registrar",
-            display_name: "R",
-            password: "rahasia sekali",
-            role: Role::Registrar,
-            scope: Scope::National,
-            agency_id: agency,
-            must_change_password: false,
-        },
-        now(),
-    )
-    .await
-    .expect("user");
+    let agency = common::agency(&mut tx, AgencyKind::NationalAgency, "36").await;
+    let user = common::account(&mut tx, agency, "registrar", Role::Registrar, "national").await;
     let regency = imports::ensure_source(&mut tx, "Disnaker Kab. Serang", "regency", None, now())
         .await
         .expect("source");

@@ -1,9 +1,11 @@
 //! Stories of the storage layer, each run on every test database (SQLite always, PostgreSQL when
 //! EMAS_TEST_DATABASE_URL is set).
 
+use crate::common;
+
 use chrono::Duration;
 use emas_domain::access::{RegionCode, Role, Scope};
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::audit::{self, AuditEntry, AuditFilter, AuditWriter};
 use emas_store::sessions::{self, SessionPolicy};
 use emas_store::testing::test_databases;
@@ -11,43 +13,14 @@ use emas_store::throttle::{self, ThrottlePolicy};
 use emas_store::users::{self, NewUser, NewUserError};
 use emas_store::{Db, DbError, tokens, with_db};
 
-async fn agency(db: &Db) -> i64 {
+/// A registrar of Kabupaten Serang signing in as `username`, and their agency: the account and
+/// the agency ids, committed.
+async fn registrar(db: &Db, username: &str) -> (i64, i64) {
     let mut tx = db.begin().await.expect("begin");
-    let id = create_agency(
-        &mut tx,
-        &NewAgency {
-            code: "disnaker-serang",
-            name: "Dinas Tenaga Kerja Kabupaten Serang",
-            kind: AgencyKind::LabourOffice,
-            region_code: Some("36.04"),
-        },
-        emas_store::now(),
-    )
-    .await
-    .expect("create agency");
+    let agency = common::agency(&mut tx, AgencyKind::LabourOffice, "36.04").await;
+    let user = common::account(&mut tx, agency, username, Role::Registrar, "36.04").await;
     tx.commit().await.expect("commit");
-    id
-}
-
-async fn user(db: &Db, username: &str, agency_id: i64) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = users::create_user(
-        &mut tx,
-        &NewUser {
-            username,
-            display_name: "Siti Aminah",
-            password: "rahasia sekali",
-            role: Role::Registrar,
-            scope: Scope::parse("36.04").expect("scope"),
-            agency_id,
-            must_change_password: false,
-        },
-        emas_store::now(),
-    )
-    .await
-    .expect("create user");
-    tx.commit().await.expect("commit");
-    id
+    (user, agency)
 }
 
 fn entry(action: &str, entity_id: &str) -> AuditEntry {
@@ -123,10 +96,9 @@ async fn unknown_database_schemes_are_refused() {
 async fn users_sign_in_with_their_password_only() {
     for db in test_databases().await {
         db.load_reference_regions().await.expect("regions");
-        let agency_id = agency(&db).await;
-        let id = user(&db, "Siti.Aminah", agency_id).await;
+        let (id, agency_id) = registrar(&db, "Siti.Aminah").await;
         let found = db
-            .verify_credentials("siti.aminah", "rahasia sekali")
+            .verify_credentials("siti.aminah", common::PASSWORD)
             .await
             .expect("query")
             .expect("right password signs in");
@@ -139,7 +111,7 @@ async fn users_sign_in_with_their_password_only() {
                 .is_none()
         );
         assert!(
-            db.verify_credentials("nobody", "rahasia sekali")
+            db.verify_credentials("nobody", common::PASSWORD)
                 .await
                 .expect("q")
                 .is_none()
@@ -170,7 +142,7 @@ async fn users_sign_in_with_their_password_only() {
 async fn sessions_end_when_idle_expired_or_deactivated() {
     for db in test_databases().await {
         db.load_reference_regions().await.expect("regions");
-        let uid = user(&db, "registrar", agency(&db).await).await;
+        let (uid, _) = registrar(&db, "registrar").await;
         let policy = SessionPolicy::default();
         let now = emas_store::now();
         let mut tx = db.begin().await.expect("begin");
@@ -232,7 +204,7 @@ async fn sessions_end_when_idle_expired_or_deactivated() {
         tx.commit().await.expect("commit");
         assert!(db.session(&token, policy, now).await.expect("q").is_none());
         assert!(
-            db.verify_credentials("registrar", "rahasia sekali")
+            db.verify_credentials("registrar", common::PASSWORD)
                 .await
                 .expect("q")
                 .is_none()
@@ -343,7 +315,7 @@ async fn audited_reads_are_written_within_a_second_and_can_be_filtered() {
 async fn api_tokens_act_as_their_user_until_revoked() {
     for db in test_databases().await {
         db.load_reference_regions().await.expect("regions");
-        let uid = user(&db, "api.user", agency(&db).await).await;
+        let (uid, _) = registrar(&db, "api.user").await;
         let now = emas_store::now();
         let mut tx = db.begin().await.expect("begin");
         let (id, token) = tokens::issue(&mut tx, uid, "laporan", uid, now)

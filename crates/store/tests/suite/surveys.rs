@@ -3,6 +3,8 @@
 //! index configurations; aggregates per wave; and a new configuration that leaves stored
 //! scores as they were.
 
+use crate::common::{self, count};
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -10,13 +12,12 @@ use emas_domain::access::{Role, Scope};
 use emas_domain::emas_index::{ConfigError, DEFAULT_CONFIG, Dimension};
 use emas_domain::person::MigrationStatus;
 use emas_domain::survey::{AnswerError, Wave, example_answers};
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::audit::AuditEntry;
 use emas_store::people;
 use emas_store::pipeline::test_cohort;
 use emas_store::surveys::{self, ResponseInput, SurveyError, Taker};
 use emas_store::testing::test_databases;
-use emas_store::users::{NewUser, create_user};
 use emas_store::{Db, with_db};
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -45,33 +46,9 @@ struct World {
 async fn world(db: &Db) -> World {
     db.load_reference_regions().await.expect("regions");
     let mut tx = db.begin().await.expect("begin");
-    let agency = create_agency(
-        &mut tx,
-        &NewAgency {
-            code: "disnaker-36-02",
-            name: "Disnaker Lebak",
-            kind: AgencyKind::LabourOffice,
-            region_code: Some("36.02"),
-        },
-        emas_store::now(),
-    )
-    .await
-    .expect("agency");
-    let officer = create_user(
-        &mut tx,
-        &NewUser {
-            username: "officer",
-            display_name: "Officer",
-            password: "rahasia sekali",
-            role: Role::ProgrammeOfficer,
-            scope: Scope::parse("36.02").expect("scope"),
-            agency_id: agency,
-            must_change_password: false,
-        },
-        emas_store::now(),
-    )
-    .await
-    .expect("user");
+    let agency = common::agency(&mut tx, AgencyKind::LabourOffice, "36.02").await;
+    let officer =
+        common::account(&mut tx, agency, "officer", Role::ProgrammeOfficer, "36.02").await;
     tx.commit().await.expect("commit");
     let cohort = test_cohort(db, agency, "36.02", "Lebak 2025")
         .await
@@ -126,14 +103,6 @@ async fn record(
         tx.commit().await.expect("commit");
     }
     r
-}
-
-async fn count(db: &Db, table: &str) -> i64 {
-    let sql = format!("select count(*) from {table}");
-    let (n,): (i64,) =
-        with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(p).await)
-            .expect("count");
-    n
 }
 
 #[tokio::test]

@@ -3,16 +3,17 @@
 //! runs after-triggers at a statement's end) and deletes that cascade; and the dashboard reads
 //! what changed.
 
+use crate::common;
+
 use chrono::NaiveDate;
-use emas_domain::access::{Role, Scope};
+use emas_domain::access::Role;
 use emas_domain::nik::Sex;
 use emas_domain::person::MigrationStatus;
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+use emas_store::agencies::AgencyKind;
 use emas_store::outcomes::Window;
 use emas_store::people;
 use emas_store::pipeline::{test_cohort, test_enrol};
 use emas_store::testing::test_databases;
-use emas_store::users::{NewUser, create_user};
 use emas_store::{Db, now, with_db};
 
 async fn exec(db: &Db, sql: &str) {
@@ -38,33 +39,9 @@ async fn every_change_keeps_the_tallies_equal_to_their_views() {
     for db in test_databases().await {
         db.load_reference_regions().await.expect("regions");
         let mut tx = db.begin().await.expect("begin");
-        let agency = create_agency(
-            &mut tx,
-            &NewAgency {
-                code: "disnaker-36-04",
-                name: "Disnaker",
-                kind: AgencyKind::LabourOffice,
-                region_code: Some("36.04"),
-            },
-            now(),
-        )
-        .await
-        .expect("agency");
-        let officer = create_user(
-            &mut tx,
-            &NewUser {
-                username: "officer",
-                display_name: "officer",
-                password: "rahasia sekali",
-                role: Role::ProgrammeOfficer,
-                scope: Scope::parse("36.04").expect("scope"),
-                agency_id: agency,
-                must_change_password: false,
-            },
-            now(),
-        )
-        .await
-        .expect("user");
+        let agency = common::agency(&mut tx, AgencyKind::LabourOffice, "36.04").await;
+        let officer =
+            common::account(&mut tx, agency, "officer", Role::ProgrammeOfficer, "36.04").await;
         emas_store::surveys::ensure_shipped(&mut tx, now())
             .await
             .expect("shipped");
@@ -270,18 +247,7 @@ async fn an_enrolment_during_a_move_is_counted_where_the_person_lives() {
     for db in test_databases().await {
         db.load_reference_regions().await.expect("regions");
         let mut tx = db.begin().await.expect("begin");
-        let agency = create_agency(
-            &mut tx,
-            &NewAgency {
-                code: "dinas-36",
-                name: "Dinas",
-                kind: AgencyKind::LabourOffice,
-                region_code: Some("36"),
-            },
-            now(),
-        )
-        .await
-        .expect("agency");
+        let agency = common::agency(&mut tx, AgencyKind::LabourOffice, "36").await;
         tx.commit().await.expect("commit");
         let cohort = test_cohort(&db, agency, "36", "Angkatan")
             .await
