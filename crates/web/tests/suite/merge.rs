@@ -5,45 +5,11 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{TestApp, person};
 use emas_domain::access::Role;
-use emas_domain::person::MigrationStatus;
 use emas_store::audit::AuditFilter;
-use emas_store::people::{self, AddressInput, PersonInput};
 use emas_store::testing::test_databases;
 use emas_store::{Db, now, with_db};
-
-async fn add(db: &Db, name: &str, region: &str) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = people::create_person(
-        &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: name.into(),
-            sex: None,
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status: MigrationStatus::Returned,
-            status_since: None,
-            address: AddressInput {
-                region_code: Some(region.into()),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
-        now(),
-    )
-    .await
-    .expect("person");
-    tx.commit().await.expect("commit");
-    id
-}
 
 /// Two source records of one list for the person.
 async fn records(db: &Db, person: i64) -> Vec<i64> {
@@ -86,8 +52,8 @@ async fn a_registrar_merges_two_people_and_undoes_it_after_reading_what_will_hap
     for db in test_databases().await {
         let app = TestApp::new(db).await;
         let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
-        let a = add(&app.db, "Siti Nurhayati", "36.04.05").await;
-        let b = add(&app.db, "Siti Nur Hayati", "36.04.05").await;
+        let a = person(&app.db, "Siti Nurhayati", Some("36.04.05")).await;
+        let b = person(&app.db, "Siti Nur Hayati", Some("36.04.05")).await;
         let page = app.get(&format!("/people/{a}"), Some(&registrar)).await;
         assert!(page.body.contains("Gabungkan") && page.body.contains("Pisahkan"));
 
@@ -162,7 +128,7 @@ async fn a_registrar_splits_a_person_by_source_records_and_undoes_it() {
     for db in test_databases().await {
         let app = TestApp::new(db).await;
         let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
-        let a = add(&app.db, "Siti Nurhayati", "36.04.05").await;
+        let a = person(&app.db, "Siti Nurhayati", Some("36.04.05")).await;
         let recs = records(&app.db, a).await;
         let all = format!("record={}&record={}&reason=dua+orang", recs[0], recs[1]);
         let res = app
@@ -195,9 +161,9 @@ async fn merges_outside_scope_without_reason_or_token_change_nothing() {
     for db in test_databases().await {
         let app = TestApp::new(db).await;
         let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
-        let a = add(&app.db, "Siti", "36.04.05").await;
-        let lebak = add(&app.db, "Siti", "36.02").await;
-        let b = add(&app.db, "Siti", "36.04.05").await;
+        let a = person(&app.db, "Siti", Some("36.04.05")).await;
+        let lebak = person(&app.db, "Siti", Some("36.02")).await;
+        let b = person(&app.db, "Siti", Some("36.04.05")).await;
 
         let res = app
             .post(
@@ -282,8 +248,8 @@ async fn an_import_whose_person_was_merged_is_not_undone_until_the_merge_is() {
     for db in test_databases().await {
         let app = TestApp::new(db).await;
         let registrar = app.caller("registrar", Role::Registrar, "36.04").await;
-        let a = add(&app.db, "Siti", "36.04.05").await;
-        let b = add(&app.db, "Siti", "36.04.05").await;
+        let a = person(&app.db, "Siti", Some("36.04.05")).await;
+        let b = person(&app.db, "Siti", Some("36.04.05")).await;
         let recs = records(&app.db, b).await;
         let (batch,): (i64,) = with_db!(app.db, p => sqlx::query_as(
             "select batch_id from source_record where id = $1").bind(recs[0]).fetch_one(p).await)

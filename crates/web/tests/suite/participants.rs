@@ -8,44 +8,10 @@ use crate::common;
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use chrono::Utc;
-use common::{Caller, TestApp};
+use common::{Caller, TestApp, person};
 use emas_domain::access::Role;
-use emas_domain::person::MigrationStatus;
-use emas_store::people::{self, AddressInput, PersonInput};
 use emas_store::testing::test_databases;
 use emas_store::{Db, now, with_db};
-
-async fn person(db: &Db, name: &str, region: Option<&str>) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = people::create_person(
-        &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: name.into(),
-            sex: None,
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status: MigrationStatus::Returned,
-            status_since: None,
-            address: AddressInput {
-                region_code: region.map(str::to_owned),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
-        now(),
-    )
-    .await
-    .expect("person");
-    tx.commit().await.expect("commit");
-    id
-}
 
 /// Runs an insert whose `$1` is the time and `$2…` the given ids, returning the new row's id.
 async fn insert(db: &Db, sql: &str, ids: &[i64]) -> i64 {

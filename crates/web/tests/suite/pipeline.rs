@@ -6,19 +6,11 @@
 use crate::common;
 
 use axum::http::{Method, StatusCode};
-use common::{Caller, TestApp};
+use common::{Caller, TestApp, person};
 use emas_domain::access::Role;
-use emas_domain::person::MigrationStatus;
-use emas_store::people;
+use emas_store::Db;
 use emas_store::pipeline::{test_assign_trainer, test_cohort, test_enrol};
 use emas_store::testing::test_databases;
-use emas_store::{Db, now};
-
-async fn person(db: &Db, name: &str, region: &str) -> i64 {
-    people::test_person(db, name, None, region, MigrationStatus::Returned)
-        .await
-        .expect("person")
-}
 
 struct World {
     app: TestApp,
@@ -39,14 +31,14 @@ async fn world(db: Db) -> World {
     let siti = test_enrol(
         &app.db,
         cohort,
-        person(&app.db, "Siti Aminah", "36.04.01").await,
+        person(&app.db, "Siti Aminah", Some("36.04.01")).await,
     )
     .await
     .expect("enrol");
     let ani = test_enrol(
         &app.db,
         cohort,
-        person(&app.db, "Ani Suryani", "36.04.02").await,
+        person(&app.db, "Ani Suryani", Some("36.04.02")).await,
     )
     .await
     .expect("enrol");
@@ -357,8 +349,8 @@ async fn a_business_with_kbli_months_and_capital_and_bad_money_refused() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         // A co-owner: a person of the registry within scope, not one elsewhere.
-        let husband = person(&w.app.db, "Dedi Supriadi", "36.04.01").await;
-        let far = person(&w.app.db, "Asep", "36.02.01").await;
+        let husband = person(&w.app.db, "Dedi Supriadi", Some("36.04.01")).await;
+        let far = person(&w.app.db, "Asep", Some("36.02.01")).await;
         let owners = format!("{page}/owners");
         let r = w
             .app
@@ -504,7 +496,7 @@ async fn users_out_of_scope_find_no_participant() {
 
 #[tokio::test]
 async fn a_banks_officer_marks_financed_and_a_cooperative_offices_the_registered_business() {
-    use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
+    use emas_store::agencies::AgencyKind;
     for db in test_databases().await {
         let w = world(db).await;
         let mut partners = Vec::new();
@@ -512,24 +504,11 @@ async fn a_banks_officer_marks_financed_and_a_cooperative_offices_the_registered
             ("bri-serang", AgencyKind::Bank),
             ("diskop-serang", AgencyKind::CooperativeOffice),
         ] {
-            let mut tx = w.app.db.begin().await.expect("begin");
-            let agency = create_agency(
-                &mut tx,
-                &NewAgency {
-                    code,
-                    name: code,
-                    kind,
-                    region_code: Some("36.04"),
-                },
-                now(),
-            )
-            .await
-            .expect("agency");
-            tx.commit().await.expect("commit");
-            let caller = w.app.caller(code, Role::PartnerOfficer, "36.04").await;
-            emas_store::with_db!(w.app.db, p => sqlx::query("update app_user set agency_id = $1 where id = $2")
-                .bind(agency).bind(caller.user_id).execute(p).await.map(|r| r.rows_affected()))
-            .expect("move the officer to the partner agency");
+            let agency = w.app.agency(code, kind, Some("36.04"), &[]).await;
+            let caller = w
+                .app
+                .caller_at(code, Role::PartnerOfficer, "36.04", agency)
+                .await;
             partners.push(caller);
         }
         let (bank, koperasi) = (&partners[0], &partners[1]);

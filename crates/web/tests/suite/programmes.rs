@@ -10,31 +10,15 @@ use chrono::{Duration, Utc};
 use common::{Caller, TestApp};
 use emas_domain::access::{Role, Scope};
 use emas_domain::nik::Sex;
-use emas_domain::person::{MigrationStatus, PlacementRoute, Sector};
-use emas_store::people::{self, AddressInput, PersonInput, PlacementInput};
+use emas_domain::person::{PlacementRoute, Sector};
+use emas_store::people::{self, PersonInput, PlacementInput};
 use emas_store::testing::test_databases;
 
 /// A returnee living in `region` who came home `days_ago` days ago.
 async fn returnee(app: &TestApp, name: &str, region: &str, days_ago: i64) -> i64 {
     let p = PersonInput {
-        nik: None,
-        nik_mismatch_note: String::new(),
-        full_name: name.into(),
         sex: Some(Sex::Female),
-        birth_date: None,
-        birth_place: String::new(),
-        education: String::new(),
-        household_size: None,
-        skills: String::new(),
-        languages: String::new(),
-        status: MigrationStatus::Returned,
-        status_since: None,
-        address: AddressInput {
-            region_code: Some(region.into()),
-            region_known: true,
-            ..AddressInput::default()
-        },
-        phones: Vec::new(),
+        ..common::person_input(name, Some(region))
     };
     let now = emas_store::now();
     let mut tx = app.db.begin().await.expect("begin");

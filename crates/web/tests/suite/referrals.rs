@@ -7,15 +7,12 @@ use crate::common;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Days, Utc};
-use common::{Caller, TestApp};
+use common::{Caller, TestApp, count, person};
 use emas_domain::access::Role;
-use emas_domain::person::MigrationStatus;
 use emas_domain::referral::Service;
-use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
-use emas_store::people::{self, AddressInput, PersonInput};
-use emas_store::referrals::set_agency_services;
+use emas_store::agencies::AgencyKind;
 use emas_store::testing::test_databases;
-use emas_store::{Db, now, with_db};
+use emas_store::{Db, with_db};
 
 pub struct World {
     pub app: TestApp,
@@ -29,82 +26,32 @@ pub struct World {
     pub banker2: Caller,
 }
 
-pub async fn agency(db: &Db, code: &str, kind: AgencyKind, services: &[Service]) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = create_agency(
-        &mut tx,
-        &NewAgency {
-            code,
-            name: code,
-            kind,
-            region_code: Some("36.04"),
-        },
-        now(),
-    )
-    .await
-    .expect("agency");
-    set_agency_services(&mut tx, id, services)
-        .await
-        .expect("services");
-    tx.commit().await.expect("commit");
-    id
-}
-
-pub async fn person(db: &Db, name: &str, region: Option<&str>) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = people::create_person(
-        &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: name.into(),
-            sex: None,
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status: MigrationStatus::Returned,
-            status_since: None,
-            address: AddressInput {
-                region_code: region.map(str::to_owned),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
-        now(),
-    )
-    .await
-    .expect("person");
-    tx.commit().await.expect("commit");
-    id
-}
-
-/// A caller of another agency than the test's own.
-pub async fn caller_at(app: &TestApp, name: &str, role: Role, scope: &str, agency: i64) -> Caller {
-    let c = app.caller(name, role, scope).await;
-    with_db!(app.db, p => sqlx::query("update app_user set agency_id = $1 where id = $2")
-        .bind(agency).bind(c.user_id).execute(p).await.map(|r| r.rows_affected()))
-    .expect("agency");
-    c
-}
-
 async fn world(db: Db) -> World {
     let app = TestApp::new(db).await;
-    let bank = agency(&app.db, "bri-serang", AgencyKind::Bank, &[Service::Kur]).await;
-    let blk = agency(
-        &app.db,
-        "blk-serang",
-        AgencyKind::TrainingCentre,
-        &[Service::SkillsTraining],
-    )
-    .await;
+    let bank = app
+        .agency(
+            "bri-serang",
+            AgencyKind::Bank,
+            Some("36.04"),
+            &[Service::Kur],
+        )
+        .await;
+    let blk = app
+        .agency(
+            "blk-serang",
+            AgencyKind::TrainingCentre,
+            Some("36.04"),
+            &[Service::SkillsTraining],
+        )
+        .await;
     let person = person(&app.db, "Imas Masitoh", Some("36.04.05")).await;
     let officer = app.caller("officer", Role::ProgrammeOfficer, "36.04").await;
-    let banker = caller_at(&app, "banker", Role::PartnerOfficer, "36.04", bank).await;
-    let banker2 = caller_at(&app, "banker2", Role::PartnerOfficer, "36.04", bank).await;
+    let banker = app
+        .caller_at("banker", Role::PartnerOfficer, "36.04", bank)
+        .await;
+    let banker2 = app
+        .caller_at("banker2", Role::PartnerOfficer, "36.04", bank)
+        .await;
     World {
         app,
         bank,
@@ -120,14 +67,6 @@ fn in_days(n: u64) -> String {
     (Utc::now().date_naive() + Days::new(n))
         .format("%Y-%m-%d")
         .to_string()
-}
-
-async fn count(db: &Db, table: &str) -> i64 {
-    let sql = format!("select count(*) from {table}");
-    let (n,): (i64,) =
-        with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(p).await)
-            .expect("count");
-    n
 }
 
 /// Refers the world's person to the bank for KUR through the page; returns the referral's id.
@@ -300,7 +239,10 @@ async fn only_the_receiving_agency_decides_once_and_others_see_nothing() {
         let res = w.app.post(&path, &w.officer, "status=accepted").await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
         // A training centre's officer sees nothing of it.
-        let trainer = caller_at(&w.app, "blk", Role::PartnerOfficer, "36.04", w.blk).await;
+        let trainer = w
+            .app
+            .caller_at("blk", Role::PartnerOfficer, "36.04", w.blk)
+            .await;
         assert_eq!(
             w.app
                 .get(&format!("/referrals/{id}"), Some(&trainer))
@@ -560,37 +502,29 @@ async fn admins_set_the_services_an_agency_offers() {
     }
 }
 
-/// An agency working in `region` (none: nationally) offering `services`.
-async fn agency_in(db: &Db, code: &str, region: Option<&str>, services: &[Service]) -> i64 {
-    let mut tx = db.begin().await.expect("begin");
-    let id = create_agency(
-        &mut tx,
-        &NewAgency {
-            code,
-            name: code,
-            kind: AgencyKind::Bank,
-            region_code: region,
-        },
-        now(),
-    )
-    .await
-    .expect("agency");
-    set_agency_services(&mut tx, id, services)
-        .await
-        .expect("services");
-    tx.commit().await.expect("commit");
-    id
-}
-
 #[tokio::test]
 async fn the_refer_form_offers_only_agencies_serving_the_persons_region() {
     for db in test_databases().await {
         let w = world(db).await;
         // Imas lives in Kabupaten Serang (36.04): Lebak's bank does not serve her, the
         // province's bank and a national one do.
-        let lebak = agency_in(&w.app.db, "bri-lebak", Some("36.02"), &[Service::Kur]).await;
-        let banten = agency_in(&w.app.db, "bjb-banten", Some("36"), &[Service::Kur]).await;
-        let national = agency_in(&w.app.db, "pnm-pusat", None, &[Service::Kur]).await;
+        let lebak = w
+            .app
+            .agency(
+                "bri-lebak",
+                AgencyKind::Bank,
+                Some("36.02"),
+                &[Service::Kur],
+            )
+            .await;
+        let banten = w
+            .app
+            .agency("bjb-banten", AgencyKind::Bank, Some("36"), &[Service::Kur])
+            .await;
+        let national = w
+            .app
+            .agency("pnm-pusat", AgencyKind::Bank, None, &[Service::Kur])
+            .await;
         let path = format!("/people/{}/refer", w.person);
         let form = w.app.get(&path, Some(&w.officer)).await;
         assert_eq!(form.status, StatusCode::OK);

@@ -10,8 +10,7 @@ use common::TestApp;
 use emas_domain::access::Role;
 use emas_domain::import::Mapping;
 use emas_domain::nik::Sex;
-use emas_domain::person::MigrationStatus;
-use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::people::{self, PersonInput};
 use emas_store::resolution::{self, Thresholds};
 use emas_store::testing::test_databases;
 use emas_store::{Db, imports, now};
@@ -23,24 +22,9 @@ async fn doubtful_pair(db: &Db) -> (i64, i64) {
     let yusuf = people::create_person(
         &mut tx,
         &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: "Muhammad Yusuf".into(),
             sex: Some(Sex::Male),
             birth_date: NaiveDate::from_ymd_opt(1985, 8, 12),
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status: MigrationStatus::Returned,
-            status_since: None,
-            address: AddressInput {
-                region_code: Some("36.04.05".into()),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
+            ..common::person_input("Muhammad Yusuf", Some("36.04.05"))
         },
         now(),
     )

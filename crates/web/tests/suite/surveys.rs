@@ -10,35 +10,19 @@ use std::collections::BTreeMap;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
-use common::TestApp;
+use common::{TestApp, count, person};
 use emas_domain::access::Role;
 use emas_domain::emas_index::DEFAULT_CONFIG;
-use emas_domain::person::MigrationStatus;
-use emas_store::people;
 use emas_store::pipeline::test_cohort;
 use emas_store::surveys::test_enrol_on;
 use emas_store::testing::test_databases;
-use emas_store::{Db, with_db};
-
-async fn person(db: &Db, name: &str, region: &str) -> i64 {
-    people::test_person(db, name, None, region, MigrationStatus::Returned)
-        .await
-        .expect("person")
-}
+use emas_store::with_db;
 
 use common::{answers, form};
 
-async fn count(db: &Db, table: &str) -> i64 {
-    let sql = format!("select count(*) from {table}");
-    let (n,): (i64,) =
-        with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(p).await)
-            .expect("count");
-    n
-}
-
 /// A participant of Kabupaten Lebak, enrolled seven months ago: baseline and m6 are open.
 async fn participant(app: &TestApp, name: &str) -> (i64, i64) {
-    let p = person(&app.db, name, "36.02.01").await;
+    let p = person(&app.db, name, Some("36.02.01")).await;
     let cohort = test_cohort(&app.db, app.agency_id, "36.02", &format!("Lebak {name}"))
         .await
         .expect("cohort");

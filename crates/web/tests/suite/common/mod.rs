@@ -1,4 +1,5 @@
-//! An EMAS app in the test process, on a fresh database, driven with `oneshot` requests.
+//! An EMAS app in the test process, on a fresh database, driven with `oneshot` requests; and
+//! the people, partner agencies and accounts the stories set it up with.
 
 #![allow(dead_code)]
 
@@ -7,11 +8,15 @@ use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{Method, Request, StatusCode};
 use emas_domain::access::{Role, Scope};
+use emas_domain::person::MigrationStatus;
+use emas_domain::referral::Service;
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
 use emas_store::audit::AuditWriter;
+use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::referrals::set_agency_services;
 use emas_store::sessions::{self, SessionPolicy};
 use emas_store::users::{NewUser, create_user};
-use emas_store::{Db, tokens};
+use emas_store::{Db, tokens, with_db};
 use emas_web::{App, Config};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -85,8 +90,13 @@ impl TestApp {
         }
     }
 
-    /// An account with a live session and an API token.
+    /// An account of the test's own agency with a live session and an API token.
     pub async fn caller(&self, username: &str, role: Role, scope: &str) -> Caller {
+        self.caller_at(username, role, scope, self.agency_id).await
+    }
+
+    /// An account of `agency`, with a live session and an API token: a partner's officer.
+    pub async fn caller_at(&self, username: &str, role: Role, scope: &str, agency: i64) -> Caller {
         let scope = Scope::parse(scope).expect("scope");
         let now = emas_store::now();
         let mut tx = self.db.begin().await.expect("begin");
@@ -98,7 +108,7 @@ impl TestApp {
                 password: PASSWORD,
                 role,
                 scope: scope.clone(),
-                agency_id: self.agency_id,
+                agency_id: agency,
                 must_change_password: false,
             },
             now,
@@ -120,6 +130,32 @@ impl TestApp {
             csrf,
             api_token,
         }
+    }
+
+    /// A partner agency of `kind` working in `region` (none: nationally) and offering `services`,
+    /// named by its `code`.
+    pub async fn agency(
+        &self,
+        code: &str,
+        kind: AgencyKind,
+        region: Option<&str>,
+        services: &[Service],
+    ) -> i64 {
+        let mut tx = self.db.begin().await.expect("begin");
+        let new = NewAgency {
+            code,
+            name: code,
+            kind,
+            region_code: region,
+        };
+        let id = create_agency(&mut tx, &new, emas_store::now())
+            .await
+            .expect("agency");
+        set_agency_services(&mut tx, id, services)
+            .await
+            .expect("services");
+        tx.commit().await.expect("commit");
+        id
     }
 
     pub async fn send(&self, req: Request<Body>) -> Response {
@@ -223,4 +259,48 @@ pub fn form(a: &std::collections::BTreeMap<String, String>, taken_on: &str) -> S
         .collect();
     pairs.push(format!("taken_on={taken_on}"));
     pairs.join("&")
+}
+
+/// A returnee with nothing but a name and the region they live in (none: no address entered),
+/// the least a registrar enters. Stories that need more set it over this.
+pub fn person_input(name: &str, region: Option<&str>) -> PersonInput {
+    PersonInput {
+        nik: None,
+        nik_mismatch_note: String::new(),
+        full_name: name.into(),
+        sex: None,
+        birth_date: None,
+        birth_place: String::new(),
+        education: String::new(),
+        household_size: None,
+        skills: String::new(),
+        languages: String::new(),
+        status: MigrationStatus::Returned,
+        status_since: None,
+        address: AddressInput {
+            region_code: region.map(str::to_owned),
+            region_known: true,
+            ..AddressInput::default()
+        },
+        phones: Vec::new(),
+    }
+}
+
+/// Registers the returnee of [`person_input`].
+pub async fn person(db: &Db, name: &str, region: Option<&str>) -> i64 {
+    let mut tx = db.begin().await.expect("begin");
+    let id = people::create_person(&mut tx, &person_input(name, region), emas_store::now())
+        .await
+        .expect("person");
+    tx.commit().await.expect("commit");
+    id
+}
+
+/// How many rows `table` holds: what a story checks a request wrote, or left alone.
+pub async fn count(db: &Db, table: &str) -> i64 {
+    let sql = format!("select count(*) from {table}");
+    let (n,): (i64,) =
+        with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(p).await)
+            .expect("count");
+    n
 }
