@@ -230,6 +230,27 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
+/// The due list's query (`Db::due_surveys`) with `$within` choosing the enrolments of a scope.
+/// `$1` to `$4` are the first moments at which the baseline, 6, 12 and 24-month waves are no
+/// longer due for an enrolment made then; `due` is the index of the wave due, in `Wave::ALL`.
+/// The ranks of the waves are the `wave` column's check constraint, in order.
+macro_rules! due_sql {
+    ($within:literal) => {
+        concat!(
+            "select e.id, e.person_id, p.full_name, p.region_code, c.name as cohort_name, \
+             e.stage, e.enrolled_at, e.due from (select e.*, cast(case when e.enrolled_at < $4 then 3 \
+             when e.enrolled_at < $3 then 2 when e.enrolled_at < $2 then 1 else 0 end as bigint) \
+             as due \
+             from enrolment e where e.enrolled_at < $1 and e.stage <> 'departed_again' and ",
+            $within,
+            ") e join person p on p.id = e.person_id join cohort c on c.id = e.cohort_id \
+             where p.merged_into is null and not exists (select 1 from survey_response r \
+             where r.enrolment_id = e.id and (case r.wave when 'baseline' then 0 \
+             when 'm6' then 1 when 'm12' then 2 else 3 end) >= e.due)"
+        )
+    };
+}
+
 /// The regency/city part of a region code, for the UMK.
 fn regency_of(code: Option<&str>) -> Option<String> {
     let code = RegionCode::parse(code?).ok()?;
@@ -555,8 +576,9 @@ impl Db {
     /// then is missed (a late baseline would no longer describe the start). The most overdue
     /// first (then the earliest enrolled), at most `limit` of them, with how many there are.
     ///
-    /// The database does the selecting: a province holds hundreds of thousands of enrolments
-    /// and millions of surveys, and the page shows a few hundred.
+    /// The database does the selecting, in one pass: a province holds over a million enrolments
+    /// and millions of surveys. What comes back is only what is due (for a province of a
+    /// million people, some 300,000 short rows), sorted here by the due day.
     pub async fn due_surveys(
         &self,
         scope: &Scope,
@@ -572,48 +594,43 @@ impl Db {
             cohort_name: String,
             stage: String,
             enrolled_at: DateTime<Utc>,
-            total: i64,
+            due: i64,
         }
+        // A wave is due for the enrolments made before the day after its last day
+        // (`Wave::enrolled_by`); the latest such wave is the one to take.
+        let [baseline, m6, m12, m24] =
+            Wave::ALL.map(|w| start_of(w.enrolled_by(today).succ_opt().unwrap_or(today)));
         let (lo, hi) = range_of(scope);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut rows: Vec<(Wave, Row)> = Vec::new();
-        let mut total = 0;
-        // A wave is due for the enrolments made up to its last day (`Wave::enrolled_by`) and
-        // after the next wave's: a range of enrolment times, latest wave first.
-        let mut after: Option<DateTime<Utc>> = None;
-        for (i, wave) in Wave::ALL.into_iter().enumerate().rev() {
-            let before = start_of(wave.enrolled_by(today).succ_opt().unwrap_or(today));
-            // Recorded when this wave or a later one was; four slots, the last one repeated.
-            let done: Vec<&str> = (0..4)
-                .map(|k| Wave::ALL[(i + k).min(Wave::ALL.len() - 1)].as_str())
-                .collect();
-            let found: Vec<Row> = with_db!(self, p => sqlx::query_as(
-                "select e.id, e.person_id, p.full_name, p.region_code, c.name as cohort_name, \
-                 e.stage, e.enrolled_at, count(*) over () as total \
-                 from enrolment e join person p on p.id = e.person_id \
-                 join cohort c on c.id = e.cohort_id join track t on t.id = e.track_id \
-                 join programme pr on pr.id = t.programme_id \
-                 where p.merged_into is null and e.stage <> 'departed_again' \
-                 and ($1 = '' or (p.region_code >= $1 and p.region_code < $2) \
-                      or (pr.region_code >= $1 and pr.region_code < $2)) \
-                 and e.enrolled_at < $3 and ($4 is null or e.enrolled_at >= $4) \
-                 and not exists (select 1 from survey_response r where r.enrolment_id = e.id \
-                                 and r.wave in ($5, $6, $7, $8)) \
-                 order by e.enrolled_at, e.id limit $9")
-                .bind(&lo).bind(&hi).bind(before).bind(after)
-                .bind(done[0]).bind(done[1]).bind(done[2]).bind(done[3])
-                .bind(limit).fetch_all(p).await)?;
-            total += found
-                .first()
-                .map_or(0, |r| usize::try_from(r.total).unwrap_or(0));
-            rows.extend(found.into_iter().map(|r| (wave, r)));
-            after = Some(before);
-        }
-        let mut surveys: Vec<DueSurvey> = rows
+        // A regency or smaller is found through the indexes on where people live and on the
+        // programmes' regions; a province or the whole country is most of the table, read once.
+        let small = matches!(scope, Scope::Region(c) if c.level() != RegionLevel::Province);
+        let found: Vec<Row> = if small {
+            with_db!(self, p => sqlx::query_as(due_sql!(
+                "e.id in (select e1.id from person p1 join enrolment e1 on e1.person_id = p1.id \
+                          where p1.region_code >= $5 and p1.region_code < $6 \
+                          union select e2.id from programme pr join track t \
+                          on t.programme_id = pr.id join cohort c2 on c2.track_id = t.id \
+                          join enrolment e2 on e2.cohort_id = c2.id \
+                          where pr.region_code >= $5 and pr.region_code < $6)"))
+                .bind(baseline).bind(m6).bind(m12).bind(m24).bind(&lo).bind(&hi)
+                .fetch_all(p).await)?
+        } else {
+            with_db!(self, p => sqlx::query_as(due_sql!(
+                "($5 = '' or exists (select 1 from person p1 where p1.id = e.person_id \
+                                     and p1.region_code >= $5 and p1.region_code < $6) \
+                          or exists (select 1 from track t join programme pr \
+                                     on pr.id = t.programme_id where t.id = e.track_id \
+                                     and pr.region_code >= $5 and pr.region_code < $6))"))
+                .bind(baseline).bind(m6).bind(m12).bind(m24).bind(&lo).bind(&hi)
+                .fetch_all(p).await)?
+        };
+        let total = found.len();
+        let mut surveys: Vec<DueSurvey> = found
             .into_iter()
-            .map(|(wave, r)| {
+            .filter_map(|r| {
+                let wave = *Wave::ALL.get(usize::try_from(r.due).ok()?)?;
                 let due_on = wave.due_on(r.enrolled_at.date_naive());
-                DueSurvey {
+                Some(DueSurvey {
                     enrolment_id: r.id,
                     person_id: r.person_id,
                     full_name: r.full_name,
@@ -624,13 +641,11 @@ impl Db {
                     due_on,
                     days_overdue: (today - due_on).num_days(),
                     enrolled_at: r.enrolled_at,
-                }
+                })
             })
             .collect();
-        // Within a wave the due day grows with the enrolment time, so each wave's first `limit`
-        // hold the first `limit` of all.
-        surveys.sort_by_key(|d| (d.due_on, d.enrolled_at, d.enrolment_id));
-        surveys.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        surveys.sort_unstable_by_key(|d| (d.due_on, d.enrolled_at, d.enrolment_id));
+        surveys.truncate(limit);
         Ok(DueList { surveys, total })
     }
 

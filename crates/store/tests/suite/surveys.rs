@@ -408,6 +408,17 @@ async fn the_due_list_is_the_rule_applied_to_every_enrolment() {
                 expected.push((due.due_on(on), time, e, due));
             }
         }
+        // Someone living in another regency, in this regency's programme: its officers see them
+        // through the programme, theirs through where they live.
+        let newcomer = person(&db, "Pendatang", "36.04.01", MigrationStatus::Returned).await;
+        let time = at(2026, 2, 10);
+        let visiting = enrol(&db, &w, newcomer, time).await;
+        expected.push((
+            today - chrono::Duration::days(18),
+            time,
+            visiting,
+            Wave::Baseline,
+        ));
         expected.sort();
         let want: Vec<(i64, Wave)> = expected.iter().map(|x| (x.2, x.3)).collect();
 
@@ -427,6 +438,25 @@ async fn the_due_list_is_the_rule_applied_to_every_enrolment() {
             .collect();
         assert_eq!(got, want[..5]);
         assert_eq!(first.total, want.len());
+        // The province and the regency are read by other queries, and see the same.
+        for scope in ["36", "36.02"] {
+            let within = db
+                .due_surveys(&Scope::parse(scope).unwrap(), today, 1000)
+                .await
+                .unwrap();
+            assert_eq!(within, all, "{scope}");
+        }
+        let home = db
+            .due_surveys(&Scope::parse("36.04").unwrap(), today, 1000)
+            .await
+            .unwrap();
+        assert_eq!(home.surveys.len(), 1);
+        assert_eq!((home.surveys[0].enrolment_id, home.total), (visiting, 1));
+        let elsewhere = db
+            .due_surveys(&Scope::parse("36.03").unwrap(), today, 1000)
+            .await
+            .unwrap();
+        assert_eq!((elsewhere.surveys.len(), elsewhere.total), (0, 0));
     }
 }
 
