@@ -230,23 +230,35 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
-/// The due list's query (`Db::due_surveys`) with `$within` choosing the enrolments of a scope.
-/// `$1` to `$4` are the first moments at which the baseline, 6, 12 and 24-month waves are no
-/// longer due for an enrolment made then; `due` is the index of the wave due, in `Wave::ALL`.
-/// The ranks of the waves are the `wave` column's check constraint, in order.
+/// The index in `Wave::ALL` of the wave due for an enrolment made at `e.enrolled_at`: `$2` to
+/// `$4` are the first moments at which the 6, 12 and 24-month waves are not yet due.
+macro_rules! due_wave {
+    () => {
+        "cast(case when e.enrolled_at < $4 then 3 when e.enrolled_at < $3 then 2 \
+         when e.enrolled_at < $2 then 1 else 0 end as bigint)"
+    };
+}
+
+/// The due list's query (`Db::due_surveys`): `$joins` and `$within` choose the enrolments of a
+/// scope; `$1` is the first moment at which the baseline is not yet due. A wave's rank is its
+/// place in the `wave` column's check constraint.
 macro_rules! due_sql {
-    ($within:literal) => {
+    ($joins:literal, $within:literal) => {
         concat!(
             "select e.id, e.person_id, p.full_name, p.region_code, c.name as cohort_name, \
-             e.stage, e.enrolled_at, e.due from (select e.*, cast(case when e.enrolled_at < $4 then 3 \
-             when e.enrolled_at < $3 then 2 when e.enrolled_at < $2 then 1 else 0 end as bigint) \
-             as due \
-             from enrolment e where e.enrolled_at < $1 and e.stage <> 'departed_again' and ",
+             e.stage, e.enrolled_at, ",
+            due_wave!(),
+            " as due from enrolment e join person p on p.id = e.person_id \
+             join cohort c on c.id = e.cohort_id ",
+            $joins,
+            " where e.enrolled_at < $1 and e.stage <> 'departed_again' \
+             and p.merged_into is null and ",
             $within,
-            ") e join person p on p.id = e.person_id join cohort c on c.id = e.cohort_id \
-             where p.merged_into is null and not exists (select 1 from survey_response r \
-             where r.enrolment_id = e.id and (case r.wave when 'baseline' then 0 \
-             when 'm6' then 1 when 'm12' then 2 else 3 end) >= e.due)"
+            " and not exists (select 1 from survey_response r where r.enrolment_id = e.id \
+             and (case r.wave when 'baseline' then 0 when 'm6' then 1 when 'm12' then 2 \
+             else 3 end) >= ",
+            due_wave!(),
+            ")"
         )
     };
 }
@@ -605,7 +617,7 @@ impl Db {
         // programmes' regions; a province or the whole country is most of the table, read once.
         let small = matches!(scope, Scope::Region(c) if c.level() != RegionLevel::Province);
         let found: Vec<Row> = if small {
-            with_db!(self, p => sqlx::query_as(due_sql!(
+            with_db!(self, p => sqlx::query_as(due_sql!("",
                 "e.id in (select e1.id from person p1 join enrolment e1 on e1.person_id = p1.id \
                           where p1.region_code >= $5 and p1.region_code < $6 \
                           union select e2.id from programme pr join track t \
@@ -616,11 +628,9 @@ impl Db {
                 .fetch_all(p).await)?
         } else {
             with_db!(self, p => sqlx::query_as(due_sql!(
-                "($5 = '' or exists (select 1 from person p1 where p1.id = e.person_id \
-                                     and p1.region_code >= $5 and p1.region_code < $6) \
-                          or exists (select 1 from track t join programme pr \
-                                     on pr.id = t.programme_id where t.id = e.track_id \
-                                     and pr.region_code >= $5 and pr.region_code < $6))"))
+                "join track t on t.id = c.track_id join programme pr on pr.id = t.programme_id",
+                "($5 = '' or (p.region_code >= $5 and p.region_code < $6) \
+                  or (pr.region_code >= $5 and pr.region_code < $6))"))
                 .bind(baseline).bind(m6).bind(m12).bind(m24).bind(&lo).bind(&hi)
                 .fetch_all(p).await)?
         };
