@@ -239,17 +239,21 @@ macro_rules! due_wave {
     };
 }
 
-/// The due list's query (`Db::due_surveys`): `$joins` and `$within` choose the enrolments of a
-/// scope; `$1` is the first moment at which the baseline is not yet due. A wave's rank is its
-/// place in the `wave` column's check constraint.
+/// The due list's query (`Db::due_surveys`). The inner query finds, in one pass, the
+/// enrolments with a wave due and not recorded (`$joins` and `$within` choose those of a scope;
+/// `$1` is the first moment at which the baseline is not yet due; a wave's rank is its place in
+/// the `wave` column's check constraint). Only the first `$7` of each wave by enrolment time
+/// come back with their names, and the count of all: within a wave the due day follows the
+/// enrolment time, so these hold the most overdue of all.
 macro_rules! due_sql {
     ($joins:literal, $within:literal) => {
         concat!(
             "select e.id, e.person_id, p.full_name, p.region_code, c.name as cohort_name, \
-             e.stage, e.enrolled_at, ",
+             e.stage, e.enrolled_at, d.due, d.total from (select id, due, \
+             row_number() over (partition by due order by enrolled_at, id) as n, \
+             count(*) over () as total from (select e.id, e.enrolled_at, ",
             due_wave!(),
-            " as due from enrolment e join person p on p.id = e.person_id \
-             join cohort c on c.id = e.cohort_id ",
+            " as due from enrolment e join person p on p.id = e.person_id ",
             $joins,
             " where e.enrolled_at < $1 and e.stage <> 'departed_again' \
              and p.merged_into is null and ",
@@ -258,7 +262,9 @@ macro_rules! due_sql {
              and (case r.wave when 'baseline' then 0 when 'm6' then 1 when 'm12' then 2 \
              else 3 end) >= ",
             due_wave!(),
-            ")"
+            ")) due_now) d join enrolment e on e.id = d.id \
+             join person p on p.id = e.person_id join cohort c on c.id = e.cohort_id \
+             where d.n <= $7"
         )
     };
 }
@@ -589,8 +595,7 @@ impl Db {
     /// first (then the earliest enrolled), at most `limit` of them, with how many there are.
     ///
     /// The database does the selecting, in one pass: a province holds over a million enrolments
-    /// and millions of surveys. What comes back is only what is due (for a province of a
-    /// million people, some 300,000 short rows), sorted here by the due day.
+    /// and millions of surveys, and some 300,000 surveys due; only the first of them leave it.
     pub async fn due_surveys(
         &self,
         scope: &Scope,
@@ -607,12 +612,14 @@ impl Db {
             stage: String,
             enrolled_at: DateTime<Utc>,
             due: i64,
+            total: i64,
         }
         // A wave is due for the enrolments made before the day after its last day
         // (`Wave::enrolled_by`); the latest such wave is the one to take.
         let [baseline, m6, m12, m24] =
             Wave::ALL.map(|w| start_of(w.enrolled_by(today).succ_opt().unwrap_or(today)));
         let (lo, hi) = range_of(scope);
+        let first = i64::try_from(limit).unwrap_or(i64::MAX);
         // A regency or smaller is found through the indexes on where people live and on the
         // programmes' regions; a province or the whole country is most of the table, read once.
         let small = matches!(scope, Scope::Region(c) if c.level() != RegionLevel::Province);
@@ -624,17 +631,20 @@ impl Db {
                           on t.programme_id = pr.id join cohort c2 on c2.track_id = t.id \
                           join enrolment e2 on e2.cohort_id = c2.id \
                           where pr.region_code >= $5 and pr.region_code < $6)"))
-                .bind(baseline).bind(m6).bind(m12).bind(m24).bind(&lo).bind(&hi)
+                .bind(baseline).bind(m6).bind(m12).bind(m24).bind(&lo).bind(&hi).bind(first)
                 .fetch_all(p).await)?
         } else {
             with_db!(self, p => sqlx::query_as(due_sql!(
-                "join track t on t.id = c.track_id join programme pr on pr.id = t.programme_id",
+                "join cohort c on c.id = e.cohort_id join track t on t.id = c.track_id \
+                 join programme pr on pr.id = t.programme_id",
                 "($5 = '' or (p.region_code >= $5 and p.region_code < $6) \
                   or (pr.region_code >= $5 and pr.region_code < $6))"))
-                .bind(baseline).bind(m6).bind(m12).bind(m24).bind(&lo).bind(&hi)
+                .bind(baseline).bind(m6).bind(m12).bind(m24).bind(&lo).bind(&hi).bind(first)
                 .fetch_all(p).await)?
         };
-        let total = found.len();
+        let total = found
+            .first()
+            .map_or(0, |r| usize::try_from(r.total).unwrap_or(0));
         let mut surveys: Vec<DueSurvey> = found
             .into_iter()
             .filter_map(|r| {
