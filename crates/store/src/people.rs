@@ -572,8 +572,32 @@ pub struct NewPerson {
     pub placements: Vec<PlacementInput>,
 }
 
-/// A fixture for tests: a person with only a name, a sex, a status and the region they live in,
-/// the least a registrar enters.
+/// A fixture for tests: a returnee with only a name and the region they live in (none: no
+/// address entered), the least a registrar enters. Tests set what they need over it.
+pub fn test_person_input(name: &str, region: Option<&str>) -> PersonInput {
+    PersonInput {
+        nik: None,
+        nik_mismatch_note: String::new(),
+        full_name: name.into(),
+        sex: None,
+        birth_date: None,
+        birth_place: String::new(),
+        education: String::new(),
+        household_size: None,
+        skills: String::new(),
+        languages: String::new(),
+        status: MigrationStatus::Returned,
+        status_since: None,
+        address: AddressInput {
+            region_code: region.map(str::to_owned),
+            region_known: true,
+            ..AddressInput::default()
+        },
+        phones: Vec::new(),
+    }
+}
+
+/// A fixture for tests: [`test_person_input`] with a sex and a status, registered.
 pub async fn test_person(
     db: &Db,
     name: &str,
@@ -582,31 +606,12 @@ pub async fn test_person(
     status: MigrationStatus,
 ) -> Result<i64, DbError> {
     let mut tx = db.begin().await?;
-    let id = create_person(
-        &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: name.into(),
-            sex,
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status,
-            status_since: None,
-            address: AddressInput {
-                region_code: Some(region.into()),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
-        crate::now(),
-    )
-    .await?;
+    let input = PersonInput {
+        sex,
+        status,
+        ..test_person_input(name, Some(region))
+    };
+    let id = create_person(&mut tx, &input, crate::now()).await?;
     tx.commit().await?;
     Ok(id)
 }

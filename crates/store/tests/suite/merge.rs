@@ -7,38 +7,23 @@ use crate::common;
 use chrono::NaiveDate;
 use emas_domain::access::{Role, Scope};
 use emas_domain::nik::NikCell;
-use emas_domain::person::MigrationStatus;
 use emas_store::agencies::AgencyKind;
 use emas_store::merge::{self, How, MergeError, NOT_MOVED, PERSON_TABLES};
-use emas_store::people::{self, AddressInput, PersonInput, PersonQuery};
+use emas_store::people::{self, PersonInput, PersonQuery};
 use emas_store::testing::test_databases;
 use emas_store::{Db, DbError, Pool, imports, now, with_db};
 
 fn person(name: &str, nik: Option<&str>, phone: &str) -> PersonInput {
-    PersonInput {
+    let mut input = PersonInput {
         nik: nik.map(|s| match NikCell::parse(s) {
             NikCell::Clean(n) => n,
             other => panic!("{s}: {other:?}"),
         }),
-        nik_mismatch_note: String::new(),
-        full_name: name.into(),
-        sex: None,
-        birth_date: None,
-        birth_place: String::new(),
-        education: String::new(),
-        household_size: None,
-        skills: String::new(),
-        languages: String::new(),
-        status: MigrationStatus::Returned,
-        status_since: None,
-        address: AddressInput {
-            region_code: Some("36.04".into()),
-            region_known: true,
-            kampung: "Kp. Cibeber".into(),
-            ..AddressInput::default()
-        },
         phones: vec![phone.to_owned()],
-    }
+        ..people::test_person_input(name, Some("36.04"))
+    };
+    input.address.kampung = "Kp. Cibeber".into();
+    input
 }
 
 /// Runs an insert whose `$1` is the time and `$2…` the given ids, returning the new row's id.

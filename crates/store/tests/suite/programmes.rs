@@ -6,11 +6,11 @@ use crate::common;
 use chrono::NaiveDate;
 use emas_domain::access::{RegionCode, Role, Scope};
 use emas_domain::nik::Sex;
-use emas_domain::person::{MigrationStatus, PlacementRoute, Sector};
+use emas_domain::person::{PlacementRoute, Sector};
 use emas_domain::pipeline::Stage;
 use emas_domain::programme::{Ineligible, TestKind, TrackKind};
 use emas_store::agencies::AgencyKind;
-use emas_store::people::{self, AddressInput, PersonInput, PlacementInput};
+use emas_store::people::{self, PersonInput, PlacementInput};
 use emas_store::pipeline::{self, MoveError, Mover};
 use emas_store::programmes::{
     self, CohortInput, EnrolError, MarkError, ProgrammeInput, TrackInput,
@@ -30,24 +30,8 @@ fn today() -> NaiveDate {
 
 async fn person(db: &Db, name: &str, region: &str, returned: Option<NaiveDate>) -> i64 {
     let p = PersonInput {
-        nik: None,
-        nik_mismatch_note: String::new(),
-        full_name: name.into(),
         sex: Some(Sex::Female),
-        birth_date: None,
-        birth_place: String::new(),
-        education: String::new(),
-        household_size: None,
-        skills: String::new(),
-        languages: String::new(),
-        status: MigrationStatus::Returned,
-        status_since: None,
-        address: AddressInput {
-            region_code: Some(region.into()),
-            region_known: true,
-            ..AddressInput::default()
-        },
-        phones: Vec::new(),
+        ..people::test_person_input(name, Some(region))
     };
     let mut tx = db.begin().await.expect("begin");
     let id = people::create_person(&mut tx, &p, now())

@@ -7,11 +7,10 @@ use crate::common::{self, count};
 
 use chrono::{Days, Duration, NaiveDate};
 use emas_domain::access::{Role, Scope};
-use emas_domain::person::MigrationStatus;
 use emas_domain::referral::{ReferralInputError, Service, Status};
 use emas_store::agencies::AgencyKind;
 use emas_store::participants::{self, LinkError, LinkState};
-use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::people;
 use emas_store::referrals::{self, NewReferral, ReferralError};
 use emas_store::testing::test_databases;
 use emas_store::{Db, now};
@@ -43,26 +42,7 @@ async fn world(db: &Db) -> World {
     let banker = common::account(&mut tx, bank, "banker", Role::ProgrammeOfficer, "36.04").await;
     let person = people::create_person(
         &mut tx,
-        &PersonInput {
-            nik: None,
-            nik_mismatch_note: String::new(),
-            full_name: "Imas Masitoh".into(),
-            sex: None,
-            birth_date: None,
-            birth_place: String::new(),
-            education: String::new(),
-            household_size: None,
-            skills: String::new(),
-            languages: String::new(),
-            status: MigrationStatus::Returned,
-            status_since: None,
-            address: AddressInput {
-                region_code: Some("36.04".into()),
-                region_known: true,
-                ..AddressInput::default()
-            },
-            phones: Vec::new(),
-        },
+        &people::test_person_input("Imas Masitoh", Some("36.04")),
         now(),
     )
     .await

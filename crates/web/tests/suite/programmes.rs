@@ -18,7 +18,7 @@ use emas_store::testing::test_databases;
 async fn returnee(app: &TestApp, name: &str, region: &str, days_ago: i64) -> i64 {
     let p = PersonInput {
         sex: Some(Sex::Female),
-        ..common::person_input(name, Some(region))
+        ..people::test_person_input(name, Some(region))
     };
     let now = emas_store::now();
     let mut tx = app.db.begin().await.expect("begin");

@@ -24,7 +24,7 @@ async fn doubtful_pair(db: &Db) -> (i64, i64) {
         &PersonInput {
             sex: Some(Sex::Male),
             birth_date: NaiveDate::from_ymd_opt(1985, 8, 12),
-            ..common::person_input("Muhammad Yusuf", Some("36.04.05"))
+            ..people::test_person_input("Muhammad Yusuf", Some("36.04.05"))
         },
         now(),
     )

@@ -8,11 +8,10 @@ use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{Method, Request, StatusCode};
 use emas_domain::access::{Role, Scope};
-use emas_domain::person::MigrationStatus;
 use emas_domain::referral::Service;
 use emas_store::agencies::{AgencyKind, NewAgency, create_agency};
 use emas_store::audit::AuditWriter;
-use emas_store::people::{self, AddressInput, PersonInput};
+use emas_store::people;
 use emas_store::referrals::set_agency_services;
 use emas_store::sessions::{self, SessionPolicy};
 use emas_store::users::{NewUser, create_user};
@@ -261,37 +260,16 @@ pub fn form(a: &std::collections::BTreeMap<String, String>, taken_on: &str) -> S
     pairs.join("&")
 }
 
-/// A returnee with nothing but a name and the region they live in (none: no address entered),
-/// the least a registrar enters. Stories that need more set it over this.
-pub fn person_input(name: &str, region: Option<&str>) -> PersonInput {
-    PersonInput {
-        nik: None,
-        nik_mismatch_note: String::new(),
-        full_name: name.into(),
-        sex: None,
-        birth_date: None,
-        birth_place: String::new(),
-        education: String::new(),
-        household_size: None,
-        skills: String::new(),
-        languages: String::new(),
-        status: MigrationStatus::Returned,
-        status_since: None,
-        address: AddressInput {
-            region_code: region.map(str::to_owned),
-            region_known: true,
-            ..AddressInput::default()
-        },
-        phones: Vec::new(),
-    }
-}
-
-/// Registers the returnee of [`person_input`].
+/// Registers the returnee of [`people::test_person_input`].
 pub async fn person(db: &Db, name: &str, region: Option<&str>) -> i64 {
     let mut tx = db.begin().await.expect("begin");
-    let id = people::create_person(&mut tx, &person_input(name, region), emas_store::now())
-        .await
-        .expect("person");
+    let id = people::create_person(
+        &mut tx,
+        &people::test_person_input(name, region),
+        emas_store::now(),
+    )
+    .await
+    .expect("person");
     tx.commit().await.expect("commit");
     id
 }
