@@ -63,7 +63,6 @@ impl AppError {
             AppError::Csrf => "error-csrf",
             AppError::TooLarge => "error-too-large",
             AppError::Unreadable { status, .. } => match *status {
-                StatusCode::PAYLOAD_TOO_LARGE => "error-too-large",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => "error-content-type",
                 // Only a JSON body of the wrong shape is refused with 422.
                 StatusCode::UNPROCESSABLE_ENTITY => "error-json-shape",
@@ -87,6 +86,9 @@ impl AppError {
             return Err(response);
         }
         let status = response.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return Ok(AppError::TooLarge);
+        }
         // axum's messages are a line or two; the limit only guards against surprises.
         let bytes = axum::body::to_bytes(response.into_body(), 4096)
             .await

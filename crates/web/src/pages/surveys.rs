@@ -479,7 +479,8 @@ pub async fn submit(
 struct DuePage<'a> {
     ctx: &'a Ctx,
     due: Vec<DueSurvey>,
-    shown: usize,
+    /// How many are due in all; `due` holds the first of them.
+    total: usize,
 }
 
 /// At most this many rows on the page; the count says how many more there are.
@@ -493,7 +494,7 @@ pub async fn due(State(app): State<App>, ctx: Ctx) -> Result<Response, AppError>
         .log(ctx.audit_entry("survey.due_list", "scope", user.scope.as_str()));
     Ok(DuePage {
         ctx: &ctx,
-        shown: due.total,
+        total: due.total,
         due: due.surveys,
     }
     .into_response())
